@@ -1,0 +1,32 @@
+import { hostname } from 'node:os';
+import { logLevel, nonNegativeInt, port, positiveInt, redisUrl } from '@app/config';
+import { otelSchema } from '@app/observability/otel-config';
+import { z } from 'zod';
+
+/**
+ * Every environment variable the web node reads. Validated once at startup (all problems
+ * reported together, exit 1); feature code receives the typed result, never `process.env`.
+ */
+export const webConfigSchema = z.object({
+  PORT: port(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: redisUrl('redis://127.0.0.1:6379'),
+  NODE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 letters, digits, ".", "_" or "-"')
+    .default(hostname()),
+  LOG_LEVEL: logLevel,
+  /** Bound on any one Redis command: a request never waits longer on Redis. */
+  REDIS_TIMEOUT_MS: positiveInt(500),
+  /** After SIGTERM, how long readiness answers 503 before the listener closes (lets load
+   * balancers stop sending new requests first). */
+  SHUTDOWN_DELAY_MS: nonNegativeInt(2000),
+  /** Upper bound on draining in-flight requests after the listener closes. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt(5000),
+  ...otelSchema('web').shape,
+});
+
+export type WebConfig = z.output<typeof webConfigSchema>;
+
+/** Injection token for {@link WebConfig}. */
+export const WEB_CONFIG = 'WEB:CONFIG';

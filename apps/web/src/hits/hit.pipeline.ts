@@ -1,0 +1,134 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  COUNTER_KEY,
+  HITS_BY_NODE_KEY,
+  HITS_CHANNEL,
+  type HitEventTemplate,
+  hitEventTemplate,
+} from '@app/hit-events';
+import { activeTraceIds } from '@app/observability';
+import { REDIS_CLIENT } from '@app/redis';
+import type Redis from 'ioredis';
+import type { Result } from 'ioredis';
+import type { Counter, Histogram } from 'prom-client';
+import { WEB_CONFIG, type WebConfig } from '../config/web.config';
+import { fromRedisError } from '../errors/web-errors';
+import { WebMetrics } from '../metrics/web.metrics';
+
+/**
+ * One hit, atomically and in one round trip: count it, count it for this node, publish the
+ * event carrying the count just assigned. A script (not MULTI) because the event must embed
+ * the value INCR returns. The channel is an argument, not a key: PUBLISH is not key-bound.
+ *
+ * KEYS[1] counter, KEYS[2] hits:by-node; ARGV[1] node, ARGV[2] channel,
+ * ARGV[3] event prefix, ARGV[4] event suffix.
+ */
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+local receivers = redis.call('PUBLISH', ARGV[2], ARGV[3] .. count .. ARGV[4])
+return {count, receivers}
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    observableClusterHit(
+      counterKey: string,
+      byNodeKey: string,
+      node: string,
+      channel: string,
+      eventPrefix: string,
+      eventSuffix: string,
+    ): Result<[count: number, receivers: number], Context>;
+  }
+}
+
+export interface HitTotals {
+  total: number;
+  byNode: Record<string, number>;
+}
+
+@Injectable()
+export class HitPipeline {
+  private readonly node: string;
+  private readonly template: HitEventTemplate;
+  // Metric children resolved once: the hot path does no label lookups.
+  private readonly hitCounted: Counter.Internal;
+  private readonly eventPublished: Counter.Internal;
+  private readonly eventFailed: Counter.Internal;
+  private readonly hitOk: Histogram.Internal<'command' | 'outcome'>;
+  private readonly hitError: Histogram.Internal<'command' | 'outcome'>;
+  private readonly totalsOk: Histogram.Internal<'command' | 'outcome'>;
+  private readonly totalsError: Histogram.Internal<'command' | 'outcome'>;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(WEB_CONFIG) config: WebConfig,
+    metrics: WebMetrics,
+  ) {
+    this.node = config.NODE_NAME;
+    this.template = hitEventTemplate(this.node);
+    // ioredis sends EVALSHA and falls back to EVAL after NOSCRIPT (e.g. a restarted Redis).
+    redis.defineCommand('observableClusterHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
+    this.hitCounted = metrics.hits.labels({ node: this.node });
+    this.eventPublished = metrics.hitEventsPublished.labels({ channel: HITS_CHANNEL });
+    this.eventFailed = metrics.hitEventsFailed.labels({ channel: HITS_CHANNEL, reason: 'redis' });
+    this.hitOk = metrics.redisCommandDuration.labels({ command: 'hit_script', outcome: 'ok' });
+    this.hitError = metrics.redisCommandDuration.labels({
+      command: 'hit_script',
+      outcome: 'error',
+    });
+    this.totalsOk = metrics.redisCommandDuration.labels({ command: 'read_totals', outcome: 'ok' });
+    this.totalsError = metrics.redisCommandDuration.labels({
+      command: 'read_totals',
+      outcome: 'error',
+    });
+  }
+
+  /** Count one hit; resolves to the counter's new value. Rejects with a {@link WebError}. */
+  async record(): Promise<number> {
+    const suffix = this.template.suffix(
+      new Date().toISOString(),
+      activeTraceIds()?.traceId ?? null,
+    );
+    const started = performance.now();
+    let count: number;
+    try {
+      [count] = await this.redis.observableClusterHit(
+        COUNTER_KEY,
+        HITS_BY_NODE_KEY,
+        this.node,
+        HITS_CHANNEL,
+        this.template.prefix,
+        suffix,
+      );
+    } catch (err) {
+      this.hitError.observe((performance.now() - started) / 1000);
+      this.eventFailed.inc();
+      throw fromRedisError(err);
+    }
+    this.hitOk.observe((performance.now() - started) / 1000);
+    this.hitCounted.inc();
+    this.eventPublished.inc();
+    return count;
+  }
+
+  /** The authoritative totals, read together in one MULTI so they agree with each other. */
+  async totals(): Promise<HitTotals> {
+    const started = performance.now();
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await this.redis.multi().get(COUNTER_KEY).hgetall(HITS_BY_NODE_KEY).exec();
+      const failed = replies?.find(([err]) => err !== null)?.[0];
+      if (!replies || failed) throw failed ?? new Error('MULTI aborted');
+    } catch (err) {
+      this.totalsError.observe((performance.now() - started) / 1000);
+      throw fromRedisError(err);
+    }
+    this.totalsOk.observe((performance.now() - started) / 1000);
+    const byNodeRaw = (replies[1][1] ?? {}) as Record<string, string>;
+    const byNode: Record<string, number> = {};
+    for (const name of Object.keys(byNodeRaw).sort()) byNode[name] = Number(byNodeRaw[name]);
+    return { total: Number(replies[0][1] ?? 0), byNode };
+  }
+}

@@ -1,0 +1,43 @@
+import { Controller, Get, Head, Inject, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { WEB_CONFIG, type WebConfig } from '../config/web.config';
+import { HitPipeline, type HitTotals } from './hit.pipeline';
+
+@Controller()
+export class HitsController {
+  private readonly node: string;
+
+  constructor(
+    private readonly pipeline: HitPipeline,
+    @Inject(WEB_CONFIG) config: WebConfig,
+  ) {
+    this.node = config.NODE_NAME;
+  }
+
+  /** The lab's page: counts one hit. JSON when the client asks for it. */
+  @Get()
+  async hit(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const count = await this.pipeline.record();
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.accepts(['text/plain', 'application/json']) === 'application/json') {
+      res.status(200).json({ count, node: this.node });
+      return;
+    }
+    res
+      .status(200)
+      .type('text/plain; charset=utf-8')
+      .send(`This page has been viewed ${count} times!`);
+  }
+
+  /** HEAD is safe (RFC 9110 §9.2.1): it must not count a hit, so it is not the GET handler. */
+  @Head()
+  head(@Res() res: Response): void {
+    res.status(200).type('text/plain; charset=utf-8').setHeader('Cache-Control', 'no-store');
+    res.end();
+  }
+
+  @Get('hits')
+  totals(): Promise<HitTotals> {
+    return this.pipeline.totals();
+  }
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HTTP_DURATION_BUCKETS, METRICS_REGISTRY } from '@app/observability';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { WEB_CONFIG, type WebConfig } from '../config/web.config';
+
+/** Every metric the web node defines beyond process and HTTP server metrics. */
+@Injectable()
+export class WebMetrics {
+  /** Hits counted by this node; children pre-created so the series exists from the start. */
+  readonly hits: Counter<'node'>;
+  readonly hitEventsPublished: Counter<'channel'>;
+  readonly hitEventsFailed: Counter<'channel' | 'reason'>;
+  readonly redisCommandDuration: Histogram<'command' | 'outcome'>;
+
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, @Inject(WEB_CONFIG) config: WebConfig) {
+    const registers = [registry];
+    this.hits = new Counter({
+      name: 'web_hits_total',
+      help: 'Page hits counted in Redis by this node.',
+      labelNames: ['node'],
+      registers,
+    });
+    this.hits.inc({ node: config.NODE_NAME }, 0);
+    this.hitEventsPublished = new Counter({
+      name: 'web_hit_events_published_total',
+      help: 'Hit events published on the Redis channel (in the same round trip as the count).',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.hitEventsFailed = new Counter({
+      name: 'web_hit_events_failed_total',
+      help: 'Hits whose count and event failed together because Redis did not run the script.',
+      labelNames: ['channel', 'reason'],
+      registers,
+    });
+    this.redisCommandDuration = new Histogram({
+      name: 'web_redis_command_duration_seconds',
+      help: 'Round-trip time of Redis commands issued by the web node.',
+      labelNames: ['command', 'outcome'],
+      buckets: HTTP_DURATION_BUCKETS,
+      registers,
+    });
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * Schema building blocks shared by every app's configuration. Each reads one environment
+ * variable (always a string or undefined) and turns it into a typed value.
+ */
+
+/** A TCP port; `0` lets the OS pick one (tests use it). */
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().default(fallback);
+
+export const nonNegativeInt = (fallback: number) =>
+  z.coerce.number().int().nonnegative().default(fallback);
+
+export const redisUrl = (fallback: string) =>
+  z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default(fallback);
+
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** A boolean written the way environment variables usually are. */
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .default(fallback);

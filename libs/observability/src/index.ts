@@ -1,0 +1,6 @@
+export * from './logging/logging';
+export * from './metrics/http-metrics';
+export * from './metrics/metrics.constants';
+export * from './metrics/metrics.module';
+export * from './metrics/registry';
+export * from './trace-context';

@@ -1,0 +1,2 @@
+/** Injection token for the app instance's prom-client registry. */
+export const METRICS_REGISTRY = 'METRICS:REGISTRY';

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+const optionalUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional();
+
+/**
+ * The standard `OTEL_*` variables this project honours, validated like the rest of the
+ * configuration so a typo in an endpoint fails at startup instead of silently dropping traces.
+ * The SDK itself reads them from the environment; this only checks them.
+ */
+export const otelSchema = (defaultServiceName: string) =>
+  z.object({
+    OTEL_SERVICE_NAME: z.string().min(1).default(defaultServiceName),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+    OTEL_TRACES_EXPORTER: z
+      .string()
+      .regex(/^(otlp|console|none)(,(otlp|console|none))*$/, 'must be otlp, console or none')
+      .optional(),
+    OTEL_TRACES_SAMPLER: z
+      .enum([
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ])
+      .optional(),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+    OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+  });
