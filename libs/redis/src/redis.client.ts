@@ -66,3 +66,18 @@ export async function closeRedisClient(client: Redis, timeoutMs = 1000): Promise
   clearTimeout(timer);
   client.disconnect();
 }
+
+/** Resolves true once the client is ready, false if it is not within `timeoutMs`. */
+export function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}

@@ -5,12 +5,15 @@ import {
   Logger,
   Module,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type Redis from 'ioredis';
-import { closeRedisClient, createRedisClient } from './redis.client';
+import { closeRedisClient, createRedisClient, waitUntilReady } from './redis.client';
 import { REDIS_CLIENT, REDIS_OPTIONS } from './redis.constants';
 import { RedisHealthIndicator } from './redis.health';
+
+const STARTUP_WAIT_MS = 2000;
 
 export interface RedisModuleOptions {
   url: string;
@@ -19,8 +22,17 @@ export interface RedisModuleOptions {
 }
 
 @Injectable()
-class RedisLifecycle implements OnApplicationShutdown {
+class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly client: Redis) {}
+
+  /**
+   * Give the first connection a moment before the app starts listening, so a node started
+   * together with Redis does not answer its first requests with 503. Bounded: a node whose
+   * Redis is down still starts (readiness says so) and connects when Redis appears.
+   */
+  async onModuleInit(): Promise<void> {
+    await waitUntilReady(this.client, STARTUP_WAIT_MS);
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await closeRedisClient(this.client);

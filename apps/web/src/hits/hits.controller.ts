@@ -14,6 +14,14 @@ export class HitsController {
     this.node = config.NODE_NAME;
   }
 
+  /** HEAD is safe (RFC 9110 §9.2.1): it must not count a hit. Declared before
+   * GET because express lets the first GET route answer HEAD too. */
+  @Head()
+  head(@Res() res: Response): void {
+    res.status(200).type('text/plain; charset=utf-8').setHeader('Cache-Control', 'no-store');
+    res.end();
+  }
+
   /** The lab's page: counts one hit. JSON when the client asks for it. */
   @Get()
   async hit(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -27,13 +35,6 @@ export class HitsController {
       .status(200)
       .type('text/plain; charset=utf-8')
       .send(`This page has been viewed ${count} times!`);
-  }
-
-  /** HEAD is safe (RFC 9110 §9.2.1): it must not count a hit, so it is not the GET handler. */
-  @Head()
-  head(@Res() res: Response): void {
-    res.status(200).type('text/plain; charset=utf-8').setHeader('Cache-Control', 'no-store');
-    res.end();
   }
 
   @Get('hits')

@@ -15,7 +15,9 @@ class MetricsController {
   @Get()
   async scrape(@Headers('accept') accept: string | undefined, @Res() res: Response) {
     const { contentType, body } = await this.renderer.render(negotiateMetricsFormat(accept));
-    res.status(200).type(contentType).send(body);
+    // setHeader, not res.type(): express would reorder the media type's parameters.
+    res.status(200).setHeader('Content-Type', contentType);
+    res.end(body);
   }
 }
 

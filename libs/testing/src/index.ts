@@ -1,0 +1,4 @@
+export * from './log-capture';
+export * from './ports';
+export * from './redis-server';
+export * from './wait';
