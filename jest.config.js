@@ -23,7 +23,8 @@ module.exports = {
       moduleFileExtensions: ['ts', 'js', 'json'],
       moduleNameMapper,
       transform,
-      testTimeout: 60000,
+      // Real processes and servers: allow for a slow CI machine (testTimeout is not a project option).
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/e2e-setup.ts'],
     },
   ],
 };

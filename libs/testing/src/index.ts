@@ -2,3 +2,4 @@ export * from './log-capture';
 export * from './ports';
 export * from './redis-server';
 export * from './wait';
+export * from './node-process';

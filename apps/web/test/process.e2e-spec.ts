@@ -1,0 +1,130 @@
+import { type IncomingMessage, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HITS_CHANNEL, parseHitEvent } from '@app/hit-events';
+import { NodeProcess, RedisServer, waitFor } from '@app/testing';
+import Redis from 'ioredis';
+
+/** The built web node (dist/apps/web/main.js) as its own process: startup, tracing, signals. */
+describe('web node process', () => {
+  let redis: RedisServer;
+  let proc: NodeProcess | undefined;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+  });
+
+  afterEach(async () => {
+    await proc?.stop();
+    proc = undefined;
+  });
+
+  afterAll(async () => {
+    await redis.destroy();
+  });
+
+  async function startWeb(env: Record<string, string>): Promise<string> {
+    proc = NodeProcess.start('web', { PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url, ...env });
+    const [, url] = await proc.waitForLog(/listening on (http:\/\/\S+)$/);
+    return url;
+  }
+
+  it('exits 1 naming every invalid variable at once', async () => {
+    proc = NodeProcess.start('web', {
+      PORT: 'eighty',
+      REDIS_URL: 'http://127.0.0.1:6379',
+      LOG_LEVEL: 'loud',
+      NODE_NAME: 'web one',
+      SHUTDOWN_TIMEOUT_MS: '-5',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+    });
+    expect(await proc.exited).toBe(1);
+    const lines = proc.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('web: Invalid configuration (6 problems):');
+    expect(lines.slice(1).map((l) => l.match(/^ {2}- ([A-Z_]+): /)?.[1])).toEqual([
+      'PORT',
+      'REDIS_URL',
+      'NODE_NAME',
+      'LOG_LEVEL',
+      'SHUTDOWN_TIMEOUT_MS',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+    ]);
+    expect(proc.stdoutLines).toEqual([]);
+  });
+
+  it('continues the caller’s trace: hit event, log line and exported spans share its trace id', async () => {
+    const received: Buffer[] = [];
+    const collector = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.url === '/v1/traces') received.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const subscriber = new Redis(redis.url);
+    try {
+      const events: string[] = [];
+      subscriber.on('message', (_c: string, m: string) => events.push(m));
+      await subscriber.subscribe(HITS_CHANNEL);
+      const url = await startWeb({
+        NODE_NAME: 'web-traced',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      });
+
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const res = await fetch(`${url}/`, {
+        headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01`, 'user-agent': 'trace-test' },
+      });
+      expect(await res.text()).toBe('This page has been viewed 1 times!');
+
+      const [event] = await waitFor(() => (events.length ? events : undefined));
+      expect(parseHitEvent(event)).toEqual({
+        ok: true,
+        event: { v: 1, node: 'web-traced', count: 1, ts: expect.any(String), traceId },
+      });
+
+      const logLine = await waitFor(() =>
+        proc
+          ?.jsonLines()
+          .find((l) => (l.req as { user_agent?: string })?.user_agent === 'trace-test'),
+      );
+      expect(logLine).toMatchObject({
+        trace_id: traceId,
+        span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
+
+      // OTLP/protobuf carries trace ids as raw bytes: the server span and the Redis client span.
+      const idBytes = Buffer.from(traceId, 'hex');
+      await waitFor(
+        () => {
+          const all = Buffer.concat(received);
+          let found = 0;
+          for (let i = all.indexOf(idBytes); i !== -1; i = all.indexOf(idBytes, i + 1)) found++;
+          return found >= 2 ? found : undefined;
+        },
+        { what: 'spans with the caller trace id at the OTLP receiver' },
+      );
+      const exported = Buffer.concat(received).toString('latin1');
+      expect(exported.toLowerCase()).toContain('evalsha');
+    } finally {
+      subscriber.disconnect();
+      await new Promise((r) => collector.close(r));
+    }
+  });
+
+  it('on SIGTERM goes unready first, keeps serving during the delay, then exits 0', async () => {
+    const url = await startWeb({ NODE_NAME: 'web-term', SHUTDOWN_DELAY_MS: '1500' });
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    proc!.kill('SIGTERM');
+    await waitFor(async () =>
+      (await fetch(`${url}/health/ready`)).status === 503 ? true : undefined,
+    );
+    const res = await fetch(`${url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(await proc!.exited).toBe(0);
+    await expect(fetch(`${url}/health/live`)).rejects.toThrow(/fetch failed/);
+  });
+});
