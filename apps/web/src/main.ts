@@ -12,7 +12,12 @@ async function main(): Promise<void> {
   const web = await startWebApp(config);
   web.logger.log(`web node ${config.NODE_NAME} listening on ${web.url}`);
 
+  let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
+    // Ctrl-C reaches us twice under `npm start` (from the terminal and from concurrently): the
+    // drain is already under way and bounded, so later signals change nothing.
+    if (stopping) return;
+    stopping = true;
     web.logger.log(`${signal}: draining (readiness 503 for ${config.SHUTDOWN_DELAY_MS} ms)`);
     // Last resort if something refuses to close: never outlive the documented bound.
     setTimeout(
@@ -24,8 +29,8 @@ async function main(): Promise<void> {
     await tracing.shutdown().catch(() => undefined);
     process.exit(drained ? 0 : 1);
   };
-  process.once('SIGTERM', (signal) => void stop(signal));
-  process.once('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
 }
 
 main().catch((err: unknown) => {

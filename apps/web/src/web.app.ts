@@ -5,11 +5,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   METRICS_REGISTRY,
+  type MetricsRegistry,
   httpMetricsMiddleware,
   httpServerDurationHistogram,
 } from '@app/observability';
 import { Logger } from 'nestjs-pino';
-import type { Registry } from 'prom-client';
 import type { WebConfig } from './config/web.config';
 import { ShutdownState } from './lifecycle/shutdown.state';
 import { WebModule, type WebModuleOptions } from './web.module';
@@ -51,7 +51,9 @@ export async function startWebApp(
       next();
     },
   );
-  app.use(httpMetricsMiddleware(httpServerDurationHistogram(app.get<Registry>(METRICS_REGISTRY))));
+  app.use(
+    httpMetricsMiddleware(httpServerDurationHistogram(app.get<MetricsRegistry>(METRICS_REGISTRY))),
+  );
 
   const server: Server = app.getHttpServer();
   // Idle keep-alive longer than any proxy's pool idle timeout (the gateway's, nginx's 60 s), so

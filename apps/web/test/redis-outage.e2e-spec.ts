@@ -37,7 +37,7 @@ describe('web node when Redis goes away and comes back', () => {
           status: res.status,
           retryAfter: res.headers.get('retry-after'),
           servedBy: res.headers.get('x-served-by'),
-          body: (await res.json()) as unknown,
+          body: await res.json(),
         };
       }),
     );

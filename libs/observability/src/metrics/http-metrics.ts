@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Histogram, type LabelValues, type Registry } from 'prom-client';
+import { Histogram, type LabelValues } from 'prom-client';
 import { activeTraceIds } from '../trace-context';
-import { EXEMPLAR_TRACE_ID_LABEL } from './registry';
+import { EXEMPLAR_TRACE_ID_LABEL, type MetricsRegistry } from './registry';
 
 /** Latency buckets (seconds) fit for a sub-millisecond-to-seconds web service. */
 export const HTTP_DURATION_BUCKETS = [
@@ -14,7 +14,7 @@ type HttpLabel = 'method' | 'route' | 'status_code';
  * `http_server_request_duration_seconds`: the Prometheus spelling of OTel's
  * `http.server.request.duration`, with a `trace_id` exemplar on each observation.
  */
-export function httpServerDurationHistogram(registry: Registry): Histogram<HttpLabel> {
+export function httpServerDurationHistogram(registry: MetricsRegistry): Histogram<HttpLabel> {
   return new Histogram<HttpLabel>({
     name: 'http_server_request_duration_seconds',
     help: 'Duration of HTTP server requests, from the first byte read to the last byte written.',

@@ -1,0 +1,39 @@
+import { hostname } from 'node:os';
+import { loadConfig } from '@app/config';
+import { webConfigSchema } from './web.config';
+
+describe('webConfigSchema', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig(webConfigSchema, {})).toEqual({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      NODE_NAME: hostname(),
+      LOG_LEVEL: 'info',
+      REDIS_TIMEOUT_MS: 500,
+      SHUTDOWN_DELAY_MS: 2000,
+      SHUTDOWN_TIMEOUT_MS: 5000,
+      OTEL_SERVICE_NAME: 'web',
+    });
+  });
+
+  it('accepts the standard OTEL variables', () => {
+    expect(
+      loadConfig(webConfigSchema, {
+        OTEL_SERVICE_NAME: 'web-blue',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+      }),
+    ).toMatchObject({
+      OTEL_SERVICE_NAME: 'web-blue',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: 0.25,
+    });
+  });
+
+  it.each(['web 1', '-web', 'x'.repeat(64)])('rejects NODE_NAME %j', (name) => {
+    expect(() => loadConfig(webConfigSchema, { NODE_NAME: name })).toThrow(/- NODE_NAME: /);
+  });
+});

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `npm start`: the lab's cluster as local processes, no Docker needed.
+//   redis-server (AOF on, data in .data/redis; skipped when REDIS_URL is set)
+//   web1..web3 on 3001..3003
+// Output is prefixed per process; Ctrl-C stops them all (each drains first).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import concurrently from 'concurrently';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const redisPort = Number(env.REDIS_PORT ?? 6379);
+const redisUrl = env.REDIS_URL || `redis://127.0.0.1:${redisPort}`;
+const webMain = join(root, 'dist/apps/web/main.js');
+
+if (!existsSync(webMain)) fail(`${webMain} is missing: run \`npm run build\` (npm start does).`);
+
+/** @type {import('concurrently').ConcurrentlyCommandInput[]} */
+const commands = [];
+
+if (!env.REDIS_URL) {
+  if (!onPath('redis-server')) {
+    fail(
+      'redis-server is not on PATH: install it (apt-get install redis-server) or set REDIS_URL.',
+    );
+  }
+  const dataDir = join(root, '.data/redis');
+  mkdirSync(dataDir, { recursive: true });
+  commands.push({
+    name: 'redis',
+    prefixColor: 'red',
+    // appendfsync always: Ctrl-C reaches redis twice (terminal + concurrently) and the second
+    // signal makes it exit at once; with `always` no acknowledged hit is in an unsynced buffer.
+    command: `redis-server --port ${redisPort} --bind 127.0.0.1 --appendonly yes --appendfsync always --dir "${dataDir}" --save ""`,
+  });
+}
+
+const webNodes = [
+  { name: 'web1', port: 3001, color: 'green' },
+  { name: 'web2', port: 3002, color: 'cyan' },
+  { name: 'web3', port: 3003, color: 'magenta' },
+];
+for (const node of webNodes) {
+  commands.push({
+    name: node.name,
+    prefixColor: node.color,
+    command: `"${process.execPath}" "${webMain}"`,
+    env: { PORT: String(node.port), NODE_NAME: node.name, REDIS_URL: redisUrl },
+  });
+}
+
+console.log(
+  [
+    'observable-cluster (local processes)',
+    `  redis  ${redisUrl}${env.REDIS_URL ? ' (external)' : ' (AOF in .data/redis)'}`,
+    ...webNodes.map((n) => `  ${n.name}   http://127.0.0.1:${n.port}/`),
+    'Ctrl-C stops everything.',
+  ].join('\n'),
+);
+
+const { result } = concurrently(commands, {
+  prefix: '[{name}]',
+  padPrefix: true,
+  killSignal: 'SIGTERM',
+  cwd: root,
+});
+result.then(
+  () => process.exit(0),
+  () => process.exit(0), // a process killed by Ctrl-C "fails"; that is a normal stop here
+);
+
+function onPath(binary) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fail(message) {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+}
