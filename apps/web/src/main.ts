@@ -5,7 +5,11 @@ import { startTracing } from '@app/observability/tracing';
 import { webConfigSchema } from './config/web.config';
 
 const config = loadConfigOrExit(webConfigSchema, process.env, 'web');
-const tracing = startTracing({ defaultServiceName: 'web' });
+const tracing = startTracing({
+  defaultServiceName: 'web',
+  // Probes (every gateway health check) and scrapes are not traffic worth a trace.
+  ignoreIncomingRequest: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health/'),
+});
 
 async function main(): Promise<void> {
   const { startWebApp } = await import('./web.app');

@@ -2,6 +2,7 @@ import {
   type InstrumentationConfigMap,
   getNodeAutoInstrumentations,
 } from '@opentelemetry/auto-instrumentations-node';
+import type { IncomingMessage } from 'node:http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
@@ -13,8 +14,10 @@ import {
 export interface TracingOptions {
   /** Used when `OTEL_SERVICE_NAME` is not set. */
   defaultServiceName: string;
-  /** Per-instrumentation overrides merged over ours (e.g. an ignore list for health probes). */
+  /** Per-instrumentation overrides merged over ours. */
   instrumentations?: InstrumentationConfigMap;
+  /** Incoming requests not worth a span (health probes, metric scrapes). */
+  ignoreIncomingRequest?: (req: IncomingMessage) => boolean;
   env?: Record<string, string | undefined>;
 }
 
@@ -67,6 +70,9 @@ export function startTracing(options: TracingOptions): Tracing {
         '@opentelemetry/instrumentation-net': { enabled: false },
         // Our pino mixin adds trace_id/span_id itself (works with or without the SDK).
         '@opentelemetry/instrumentation-pino': { enabled: false },
+        '@opentelemetry/instrumentation-http': {
+          ignoreIncomingRequestHook: options.ignoreIncomingRequest ?? traceEverything,
+        },
         ...options.instrumentations,
       }),
     ],
@@ -74,3 +80,5 @@ export function startTracing(options: TracingOptions): Tracing {
   sdk.start();
   return { exporting, shutdown: () => sdk.shutdown() };
 }
+
+const traceEverything = () => false;

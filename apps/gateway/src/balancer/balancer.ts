@@ -1,0 +1,92 @@
+import type { Upstream } from '../upstreams/upstream';
+
+/**
+ * A balancing strategy. `pick` chooses among the available upstreams not yet tried for this
+ * request; `onSuccess`/`onFailure` tell it how the attempt went. Every strategy shares this
+ * interface so the proxy never knows which one runs.
+ */
+export interface Balancer {
+  pick(
+    upstreams: readonly Upstream[],
+    now: number,
+    tried: ReadonlySet<Upstream>,
+  ): Upstream | undefined;
+  onSuccess(upstream: Upstream): void;
+  onFailure(upstream: Upstream): void;
+}
+
+/**
+ * nginx's smooth weighted round robin (ngx_http_upstream_get_peer): every pick adds each
+ * candidate's effective weight to its current weight, takes the largest, and subtracts the
+ * total from the winner. Over any window of sum(weights) picks each upstream is chosen exactly
+ * `weight` times, spread out rather than in runs (1:2:3 → c b a c b c … never c c c).
+ */
+export class SmoothWeightedRoundRobin implements Balancer {
+  pick(upstreams: readonly Upstream[], now: number, tried: ReadonlySet<Upstream>) {
+    let best: Upstream | undefined;
+    let total = 0;
+    for (const upstream of upstreams) {
+      if (tried.has(upstream) || !upstream.isAvailable(now)) continue;
+      upstream.currentWeight += upstream.effectiveWeight;
+      total += upstream.effectiveWeight;
+      // Recover an effective weight lowered by failures, one step per pick (nginx).
+      if (upstream.effectiveWeight < upstream.weight) upstream.effectiveWeight++;
+      if (!best || upstream.currentWeight > best.currentWeight) best = upstream;
+    }
+    if (best) best.currentWeight -= total;
+    return best;
+  }
+
+  onSuccess(): void {}
+
+  /** A failing upstream gets less traffic while it recovers (nginx ngx_http_upstream_free_round_robin_peer). */
+  onFailure(upstream: Upstream): void {
+    if (upstream.spec.maxFails === 0) return;
+    upstream.effectiveWeight = Math.max(
+      0,
+      upstream.effectiveWeight - upstream.weight / upstream.spec.maxFails,
+    );
+  }
+}
+
+/**
+ * nginx `least_conn`: the upstream with the fewest in-flight requests relative to its weight
+ * (conns/weight, compared without division); ties broken by smooth weighted round robin.
+ */
+export class LeastConnections implements Balancer {
+  private readonly tieBreak = new SmoothWeightedRoundRobin();
+  private readonly tied = new Set<Upstream>();
+
+  pick(upstreams: readonly Upstream[], now: number, tried: ReadonlySet<Upstream>) {
+    let best: Upstream | undefined;
+    let ties = 0;
+    for (const upstream of upstreams) {
+      if (tried.has(upstream) || !upstream.isAvailable(now)) continue;
+      if (!best || upstream.inFlight * best.weight < best.inFlight * upstream.weight) {
+        best = upstream;
+        ties = 1;
+      } else if (upstream.inFlight * best.weight === best.inFlight * upstream.weight) {
+        ties++;
+      }
+    }
+    if (!best || ties === 1) return best;
+    // Exclude everything that is not tied with the best, then round-robin among the rest.
+    this.tied.clear();
+    for (const upstream of upstreams) {
+      if (upstream.inFlight * best.weight !== best.inFlight * upstream.weight)
+        this.tied.add(upstream);
+    }
+    for (const upstream of tried) this.tied.add(upstream);
+    return this.tieBreak.pick(upstreams, now, this.tied);
+  }
+
+  onSuccess(): void {}
+
+  onFailure(upstream: Upstream): void {
+    this.tieBreak.onFailure(upstream);
+  }
+}
+
+export function createBalancer(kind: 'round_robin' | 'least_conn'): Balancer {
+  return kind === 'least_conn' ? new LeastConnections() : new SmoothWeightedRoundRobin();
+}

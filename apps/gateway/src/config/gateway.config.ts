@@ -1,0 +1,77 @@
+import { logLevel, nonNegativeInt, port, positiveInt } from '@app/config';
+import { otelSchema } from '@app/observability/otel-config';
+import { z } from 'zod';
+import { type UpstreamSpec, parseUpstreams } from '../upstreams/upstream-spec';
+
+/** The lab's cluster: web1..web3 on this machine with weights 1:2:3 (what `npm start` runs). */
+export const LAB_UPSTREAMS =
+  'http://127.0.0.1:3001 weight=1,http://127.0.0.1:3002 weight=2,http://127.0.0.1:3003 weight=3';
+
+const upstreams = z
+  .string()
+  .default(LAB_UPSTREAMS)
+  .transform((value, ctx): UpstreamSpec[] => {
+    const result = parseUpstreams(value);
+    if (result.ok) return result.specs;
+    for (const message of result.errors) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+
+/**
+ * Every environment variable the gateway reads. Validated once at startup (all problems at
+ * once, exit 1). Timeouts are in milliseconds; nginx's equivalent is named where there is one.
+ */
+export const gatewayConfigSchema = z.object({
+  /** Data plane: the proxied traffic. */
+  PORT: port(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Admin plane: health, metrics, /upstreams. Loopback by default: never public. */
+  ADMIN_PORT: port(8081),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  UPSTREAMS: upstreams,
+  /** `round_robin` (smooth weighted, nginx's default) or `least_conn`. */
+  BALANCER: z.enum(['round_robin', 'least_conn']).default('round_robin'),
+  /** How often a host name in UPSTREAMS is re-resolved (new addresses join, gone ones leave). */
+  DNS_REFRESH_MS: positiveInt(5000),
+
+  /** Active checks: GET <upstream><path> every interval; 0 turns them off. */
+  HEALTH_CHECK_PATH: z.string().startsWith('/').default('/health/ready'),
+  HEALTH_CHECK_INTERVAL_MS: nonNegativeInt(2000),
+  HEALTH_CHECK_TIMEOUT_MS: positiveInt(1000),
+  /** Consecutive failed checks that eject an upstream / passed checks that re-admit it. */
+  HEALTH_CHECK_FAILS: positiveInt(2),
+  HEALTH_CHECK_PASSES: positiveInt(2),
+
+  /** Attempts per request, the first included (proxy_next_upstream_tries). */
+  RETRY_TRIES: positiveInt(3),
+  /** Bound on all attempts of one request together (proxy_next_upstream_timeout). */
+  RETRY_TIMEOUT_MS: positiveInt(10_000),
+
+  /** proxy_connect_timeout */
+  UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(2000),
+  /** Time to the upstream's response headers (proxy_read_timeout for the first byte). */
+  UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt(30_000),
+  /** Longest silence between two body chunks from the upstream (proxy_read_timeout). */
+  UPSTREAM_BODY_TIMEOUT_MS: positiveInt(60_000),
+  /** Idle keep-alive connections to an upstream close after this (upstream keepalive_timeout). */
+  UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(30_000),
+  /** Connections per upstream at most (upstream keepalive + max_conns). */
+  UPSTREAM_MAX_CONNECTIONS: positiveInt(256),
+
+  /** client_max_body_size: larger request bodies get 413. */
+  MAX_BODY_BYTES: nonNegativeInt(1024 * 1024),
+  /** client_header_timeout: a client must send its headers within this (slowloris). */
+  CLIENT_HEADER_TIMEOUT_MS: positiveInt(10_000),
+  /** keepalive_timeout towards clients. */
+  CLIENT_KEEPALIVE_TIMEOUT_MS: positiveInt(65_000),
+  /** After SIGTERM, bound on finishing in-flight requests before connections are cut. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+
+  LOG_LEVEL: logLevel,
+  ...otelSchema('gateway').shape,
+});
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+/** Injection token for {@link GatewayConfig}. */
+export const GATEWAY_CONFIG = 'GATEWAY:CONFIG';

@@ -1,0 +1,90 @@
+/**
+ * Every failure the gateway answers itself, with its stable code and status. Bodies are
+ * `{"error":CODE,"message":…}`. Transport errors become these in {@link fromTransportError},
+ * the only place that knows undici's and Node's error codes.
+ */
+export const GATEWAY_ERRORS = {
+  /** Connecting failed or the connection broke before a response, on every try. */
+  UPSTREAM_UNAVAILABLE: { status: 502, message: 'The upstream could not be reached.' },
+  /** No response headers in time (connect, headers or retry-budget timeout). */
+  UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream did not answer in time.' },
+  /** Every upstream is ejected (passive or active health) or none is configured/resolved. */
+  NO_HEALTHY_UPSTREAM: { status: 503, message: 'No healthy upstream is available.' },
+  /** The request body is larger than MAX_BODY_BYTES (nginx client_max_body_size). */
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  /** Admin paths are served on the admin port only, never through the data plane. */
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  /** The client went away before the answer (nginx's 499); never sent, only counted. */
+  CLIENT_CLOSED_REQUEST: { status: 499, message: 'The client closed the request.' },
+} as const;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: GatewayErrorCode,
+    /** Whether another upstream may be tried (nginx proxy_next_upstream error timeout). */
+    readonly retryable = false,
+    /** Whether it counts against the upstream's health (max_fails). */
+    readonly upstreamFault = false,
+    options?: { cause?: unknown },
+  ) {
+    super(GATEWAY_ERRORS[code].message, options);
+    this.name = 'GatewayError';
+  }
+
+  get status(): number {
+    return GATEWAY_ERRORS[this.code].status;
+  }
+
+  /** The JSON body sent to the client. */
+  get body(): string {
+    return JSON.stringify({ error: this.code, message: this.message });
+  }
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET', // "other side closed": reset before the response
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
+
+const TIMED_OUT = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+/** Map an error from undici/Node for one upstream attempt to the catalogue. */
+export function fromTransportError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const code = errorCode(err);
+  if (code === 'UND_ERR_ABORTED' || (err instanceof Error && err.name === 'AbortError')) {
+    return new GatewayError('CLIENT_CLOSED_REQUEST', false, false, { cause: err });
+  }
+  if (code !== undefined && TIMED_OUT.has(code)) {
+    return new GatewayError('UPSTREAM_TIMEOUT', true, true, { cause: err });
+  }
+  if (code !== undefined && UNREACHABLE.has(code)) {
+    return new GatewayError('UPSTREAM_UNAVAILABLE', true, true, { cause: err });
+  }
+  // Unknown transport failure: treat as unreachable (an upstream fault) but do not retry it.
+  return new GatewayError('UPSTREAM_UNAVAILABLE', false, true, { cause: err });
+}
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 3; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { MetricsModule, loggingModule } from '@app/observability';
+import type { DestinationStream } from 'pino';
+import { AdminHealthController } from './admin/admin-health.controller';
+import { UpstreamsController } from './admin/upstreams.controller';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { GATEWAY_RESOLVER } from './gateway.constants';
+import { GatewayCore } from './gateway.core';
+import { GatewayMetrics } from './metrics/gateway.metrics';
+import { type Resolver, systemResolver } from './upstreams/upstream-registry';
+
+export interface GatewayModuleOptions {
+  /** Host-name resolver; the system's DNS by default. */
+  resolver?: Resolver;
+  logDestination?: DestinationStream;
+}
+
+/** The gateway: Nest hosts the admin plane and the data plane's lifecycle. */
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, options: GatewayModuleOptions = {}): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        loggingModule({
+          level: config.LOG_LEVEL,
+          base: { service: config.OTEL_SERVICE_NAME },
+          quietPaths: ['/health/live', '/health/ready', '/metrics', '/upstreams'],
+          destination: options.logDestination,
+        }),
+        TerminusModule.forRoot({ logger: false }),
+        MetricsModule.forRoot(),
+      ],
+      controllers: [AdminHealthController, UpstreamsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: GATEWAY_RESOLVER, useValue: options.resolver ?? systemResolver },
+        GatewayMetrics,
+        GatewayCore,
+      ],
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HTTP_DURATION_BUCKETS, METRICS_REGISTRY, type MetricsRegistry } from '@app/observability';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { EjectionReason, Upstream, UpstreamEvents } from '../upstreams/upstream';
+
+/** Label value for requests no upstream answered (none available, body too large, …). */
+export const NO_UPSTREAM = 'none';
+
+/** Every gateway_* metric's definition, and the per-upstream children the hot path uses. */
+@Injectable()
+export class GatewayMetrics implements UpstreamEvents {
+  readonly requests: Counter<'upstream' | 'method' | 'status_code'>;
+  readonly duration: Histogram<'upstream'>;
+  readonly ejections: Counter<'upstream' | 'reason'>;
+  readonly retries: Counter<'upstream'>;
+  private upstreams: readonly Upstream[] = [];
+
+  constructor(@Inject(METRICS_REGISTRY) registry: MetricsRegistry) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: 'gateway_requests_total',
+      help: 'Requests answered by the gateway, by the upstream that answered (none: the gateway itself).',
+      labelNames: ['upstream', 'method', 'status_code'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'gateway_request_duration_seconds',
+      help: 'Time from request received to response finished, by the upstream that answered.',
+      labelNames: ['upstream'],
+      buckets: HTTP_DURATION_BUCKETS,
+      enableExemplars: true,
+      registers,
+    });
+    this.ejections = new Counter({
+      name: 'gateway_upstream_ejections_total',
+      help: 'Times an upstream was taken out of rotation, by health check kind.',
+      labelNames: ['upstream', 'reason'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'gateway_retries_total',
+      help: 'Requests retried on another upstream after this upstream failed.',
+      labelNames: ['upstream'],
+      registers,
+    });
+    const current = () => this.upstreams;
+    new Gauge({
+      name: 'gateway_upstream_up',
+      help: '1 when the upstream is in rotation, 0 while ejected.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const u of current()) this.set({ upstream: u.id }, u.state === 'up' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'gateway_upstream_inflight',
+      help: 'Requests in flight to the upstream.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const u of current()) this.set({ upstream: u.id }, u.inFlight);
+      },
+    });
+  }
+
+  /** New upstream set: pre-create series so dashboards show zeros, not gaps. */
+  track(upstreams: readonly Upstream[]): void {
+    this.upstreams = upstreams;
+    for (const u of upstreams) {
+      this.retries.inc({ upstream: u.id }, 0);
+      for (const reason of ['passive', 'active'] as const) {
+        this.ejections.inc({ upstream: u.id, reason }, 0);
+      }
+    }
+  }
+
+  ejected(upstream: Upstream, reason: EjectionReason): void {
+    this.ejections.inc({ upstream: upstream.id, reason });
+  }
+
+  readmitted(): void {}
+}

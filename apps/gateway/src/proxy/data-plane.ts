@@ -1,0 +1,92 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GatewayConfig } from '../config/gateway.config';
+import type { ProxyHandler } from './proxy';
+import type { UpgradeTunnel } from './websocket';
+import type { DrainState } from './drain-state';
+
+type ServerConfig = Pick<
+  GatewayConfig,
+  | 'PORT'
+  | 'HOST'
+  | 'CLIENT_HEADER_TIMEOUT_MS'
+  | 'CLIENT_KEEPALIVE_TIMEOUT_MS'
+  | 'SHUTDOWN_TIMEOUT_MS'
+>;
+
+/**
+ * The data plane's own listener: plain `node:http`, not Nest's router, so a proxied request
+ * pays for nothing but proxying. Nest owns its lifecycle (see GatewayLifecycle).
+ */
+export class DataPlane {
+  readonly server: Server;
+  private inFlight = 0;
+  private drained?: () => void;
+
+  constructor(
+    private readonly config: ServerConfig,
+    proxy: ProxyHandler,
+    private readonly tunnels: UpgradeTunnel,
+    private readonly drain: DrainState,
+  ) {
+    this.server = createServer(
+      {
+        // Slowloris: headers must arrive within this, or the connection is closed (408).
+        headersTimeout: config.CLIENT_HEADER_TIMEOUT_MS,
+        // Whole-request bound off: long downloads and uploads are legitimate; the body
+        // timeouts on the upstream side bound silence instead.
+        requestTimeout: 0,
+        keepAliveTimeout: config.CLIENT_KEEPALIVE_TIMEOUT_MS,
+      },
+      proxy.handle,
+    );
+    this.server.on('request', (_req, res) => {
+      this.inFlight++;
+      res.once('close', () => {
+        this.inFlight--;
+        if (this.inFlight === 0) this.drained?.();
+      });
+    });
+    this.server.on('upgrade', tunnels.handle);
+  }
+
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    const host = ['0.0.0.0', '::'].includes(this.config.HOST) ? '127.0.0.1' : this.config.HOST;
+    return `http://${host}:${port}`;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.config.PORT, this.config.HOST, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Stop accepting, let in-flight requests finish (their responses carry `Connection: close`),
+   * then close. Past SHUTDOWN_TIMEOUT_MS every connection is cut. Resolves true if drained.
+   */
+  async close(): Promise<boolean> {
+    this.drain.begin();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const idle =
+      this.inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => (this.drained = r));
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      idle.then(() => true),
+      new Promise<boolean>(
+        (r) => (timer = setTimeout(() => r(false), this.config.SHUTDOWN_TIMEOUT_MS)),
+      ),
+    ]);
+    clearTimeout(timer);
+    this.tunnels.destroyAll();
+    this.server.closeAllConnections();
+    await closed;
+    return drained;
+  }
+}

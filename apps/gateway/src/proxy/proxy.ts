@@ -1,0 +1,272 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { type Span, SpanKind, type Tracer, context, propagation, trace } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import { EXEMPLAR_TRACE_ID_LABEL, activeTraceIds, endSpan } from '@app/observability';
+import type { LabelValues } from 'prom-client';
+import type { Balancer } from '../balancer/balancer';
+import type { GatewayConfig } from '../config/gateway.config';
+import { GatewayError, fromTransportError } from '../errors/gateway-errors';
+import { type GatewayMetrics, NO_UPSTREAM } from '../metrics/gateway.metrics';
+import type { Upstream } from '../upstreams/upstream';
+import type { UpstreamRegistry } from '../upstreams/upstream-registry';
+import { BodyLimit } from './body-limit';
+import type { DrainState } from './drain-state';
+import {
+  type OutgoingHeaders,
+  forwardRequestHeaders,
+  forwardResponseHeaders,
+  requestIdOf,
+} from './headers';
+
+type ProxyConfig = Pick<
+  GatewayConfig,
+  'RETRY_TRIES' | 'RETRY_TIMEOUT_MS' | 'UPSTREAM_HEADERS_TIMEOUT_MS' | 'MAX_BODY_BYTES'
+>;
+
+/** nginx retries only these (proxy_next_upstream without `non_idempotent`), RFC 9110 §9.2.2. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+/**
+ * Operational paths are never answered through the data port: the gateway's own live on
+ * ADMIN_PORT only, and the nodes' (/metrics, /health/*) are for Prometheus and the gateway.
+ */
+const ADMIN_PATHS = new Set(['/metrics', '/upstreams', '/events']);
+const ADMIN_PREFIXES = ['/health/', '/admin/'];
+
+/** One upstream attempt's outcome: the response went out, or a catalogued failure. */
+type Attempt = { done: true; upstream: Upstream } | { done: false; error: GatewayError };
+
+/**
+ * The data plane: one request, as an ordered list of small steps. Everything that can be is
+ * computed at startup; the per-request path allocates only what the request itself needs.
+ */
+export class ProxyHandler {
+  /** Trace context fields we re-create per attempt (only when a propagator is registered). */
+  private readonly traceFields: ReadonlySet<string>;
+
+  constructor(
+    private readonly config: ProxyConfig,
+    private readonly registry: UpstreamRegistry,
+    private readonly balancer: Balancer,
+    private readonly metrics: GatewayMetrics,
+    private readonly tracer: Tracer,
+    private readonly drain: DrainState,
+  ) {
+    this.traceFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    void this.proxy(req, res);
+  };
+
+  private async proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    // One id for the whole path: the client's if sane, echoed back to it.
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    // While draining, ask keep-alive clients to reconnect (to a gateway that is staying).
+    if (this.drain.active) res.setHeader('connection', 'close');
+
+    const refused = this.refuse(req);
+    if (refused) {
+      this.answerError(req, res, refused);
+      return this.record(res, method, undefined, started);
+    }
+
+    const hasBody = hasRequestBody(req);
+    const headers = forwardRequestHeaders(req, requestId, this.traceFields);
+    // A streamed body cannot be replayed, so only bodiless idempotent requests are retried.
+    const retryable = IDEMPOTENT.has(method) && !hasBody;
+    const body = hasBody ? req.pipe(new BodyLimit(this.config.MAX_BODY_BYTES)) : null;
+    const aborted = abortOnClientClose(res);
+    const deadline = Date.now() + this.config.RETRY_TIMEOUT_MS;
+
+    const tried = new Set<Upstream>();
+    let failure: GatewayError | undefined;
+    for (let attempt = 0; attempt < this.config.RETRY_TRIES; attempt++) {
+      const upstream = this.balancer.pick(this.registry.upstreams, Date.now(), tried);
+      if (!upstream) break;
+      tried.add(upstream);
+      const outcome = await this.attempt(
+        upstream,
+        req,
+        res,
+        headers,
+        body,
+        aborted.signal,
+        deadline,
+        attempt,
+      );
+      if (outcome.done) return this.record(res, method, upstream, started);
+      failure = outcome.error;
+      if (!retryable || !failure.retryable || aborted.signal.aborted || Date.now() >= deadline)
+        break;
+      this.metrics.retries.inc({ upstream: upstream.id });
+    }
+    this.answerError(req, res, failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'));
+    this.record(res, method, undefined, started);
+  }
+
+  /** Requests answered by the gateway itself, before any upstream is involved. */
+  private refuse(req: IncomingMessage): GatewayError | undefined {
+    const path = pathOf(req.url);
+    if (ADMIN_PATHS.has(path) || ADMIN_PREFIXES.some((prefix) => path.startsWith(prefix))) {
+      return new GatewayError('NOT_FOUND');
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.config.MAX_BODY_BYTES) return new GatewayError('BODY_TOO_LARGE');
+    return undefined;
+  }
+
+  /** One try on one upstream, inside its own client span. */
+  private async attempt(
+    upstream: Upstream,
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: OutgoingHeaders,
+    body: BodyLimit | null,
+    signal: AbortSignal,
+    deadline: number,
+    attempt: number,
+  ): Promise<Attempt> {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const span = this.clientSpan(upstream, method, path, attempt);
+    const outgoing = this.withTraceContext(headers, span);
+    upstream.inFlight++;
+    upstream.requests++;
+    let responded = false;
+    try {
+      const response = await this.registry.poolOf(upstream).request({
+        path,
+        method,
+        headers: outgoing,
+        body,
+        signal,
+        headersTimeout: Math.max(
+          1,
+          Math.min(this.config.UPSTREAM_HEADERS_TIMEOUT_MS, deadline - Date.now()),
+        ),
+      });
+      responded = true;
+      upstream.recordSuccess();
+      this.balancer.onSuccess(upstream);
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
+      res.writeHead(response.statusCode, forwardResponseHeaders(response.headers));
+      // Bodies stream both ways; a failure now can only cut the response short.
+      await pipeline(response.body, res);
+      endSpan(span);
+      return { done: true, upstream };
+    } catch (err) {
+      const error = fromTransportError(err);
+      if (error.upstreamFault && !signal.aborted) {
+        upstream.recordFailure(Date.now());
+        this.balancer.onFailure(upstream);
+      }
+      span.setAttribute(ATTR_ERROR_TYPE, error.code);
+      endSpan(span, err);
+      if (responded || res.headersSent) {
+        // Bytes already went to the client: never retry, never answer twice.
+        res.destroy();
+        return { done: true, upstream };
+      }
+      return { done: false, error };
+    } finally {
+      upstream.inFlight--;
+    }
+  }
+
+  private clientSpan(upstream: Upstream, method: string, path: string, attempt: number): Span {
+    const span = this.tracer.startSpan(method, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_SERVER_ADDRESS]: upstream.address,
+        [ATTR_SERVER_PORT]: upstream.spec.port,
+        [ATTR_URL_FULL]: upstream.origin + path,
+        ...(attempt > 0 ? { [ATTR_HTTP_REQUEST_RESEND_COUNT]: attempt } : {}),
+      },
+    });
+    return span;
+  }
+
+  /** The upstream continues our client span's trace (W3C traceparent via the global propagator). */
+  private withTraceContext(headers: OutgoingHeaders, span: Span): OutgoingHeaders {
+    if (this.traceFields.size === 0) return headers;
+    const outgoing = { ...headers };
+    propagation.inject(trace.setSpan(context.active(), span), outgoing);
+    return outgoing;
+  }
+
+  private answerError(req: IncomingMessage, res: ServerResponse, error: GatewayError): void {
+    if (error.code === 'CLIENT_CLOSED_REQUEST' || res.headersSent || res.destroyed) {
+      res.statusCode = error.status;
+      res.destroy();
+      return;
+    }
+    const body = error.body;
+    res.writeHead(error.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      // An unread request body cannot stay on a keep-alive connection.
+      ...(hasRequestBody(req) && !req.readableEnded ? { connection: 'close' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private record(
+    res: ServerResponse,
+    method: string,
+    upstream: Upstream | undefined,
+    started: number,
+  ): void {
+    const id = upstream?.id ?? NO_UPSTREAM;
+    const status = res.statusCode;
+    this.metrics.requests.inc({
+      upstream: id,
+      method: KNOWN_METHODS.has(method) ? method : '_OTHER',
+      status_code: String(status),
+    });
+    const ids = activeTraceIds();
+    this.metrics.duration.observe({
+      labels: { upstream: id },
+      value: (performance.now() - started) / 1000,
+      // prom-client types exemplar labels as the metric's own label names; they are not.
+      exemplarLabels: (ids
+        ? { [EXEMPLAR_TRACE_ID_LABEL]: ids.traceId }
+        : {}) as LabelValues<'upstream'>,
+    });
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function hasRequestBody(req: IncomingMessage): boolean {
+  return (
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
+  );
+}
+
+/** Aborts when the client goes away before its response is complete. */
+function abortOnClientClose(res: ServerResponse): AbortController {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller;
+}
