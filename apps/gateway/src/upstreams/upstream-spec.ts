@@ -51,11 +51,11 @@ export function parseUpstreams(value: string): UpstreamSpecsResult {
       errors.push(...problems.map((p) => `${where}: ${p}`));
       return;
     }
-    if (seen.has(url.href)) {
+    if (seen.has(url.url)) {
       errors.push(`${where}: duplicate of an earlier entry`);
       return;
     }
-    seen.add(url.href);
+    seen.add(url.url);
     specs.push({ ...url, ...settings });
   });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, specs };
@@ -64,7 +64,7 @@ export function parseUpstreams(value: string): UpstreamSpecsResult {
 function parseUrl(
   raw: string,
   problems: string[],
-): (Pick<UpstreamSpec, 'url' | 'hostname' | 'port' | 'literal'> & { href: string }) | undefined {
+): Pick<UpstreamSpec, 'url' | 'hostname' | 'port' | 'literal'> | undefined {
   let url: URL;
   try {
     url = new URL(raw);
@@ -84,7 +84,6 @@ function parseUrl(
   const port = url.port === '' ? 80 : Number(url.port);
   return {
     url: url.origin,
-    href: url.origin,
     hostname,
     port,
     literal: isIP(hostname) !== 0,

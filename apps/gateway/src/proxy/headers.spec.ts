@@ -1,0 +1,70 @@
+import type { IncomingMessage } from 'node:http';
+import { forwardRequestHeaders, forwardResponseHeaders, requestIdOf } from './headers';
+
+function request(headers: Record<string, string>, remoteAddress = '10.1.2.3'): IncomingMessage {
+  return { headers, socket: { remoteAddress } } as unknown as IncomingMessage;
+}
+
+describe('forwardRequestHeaders', () => {
+  it('drops hop-by-hop fields, including those the Connection header names', () => {
+    const req = request({
+      host: 'lab.example:8080',
+      connection: 'keep-alive, X-Secret',
+      'keep-alive': 'timeout=5',
+      'x-secret': 'hop only',
+      te: 'trailers',
+      'transfer-encoding': 'chunked',
+      upgrade: 'h2c',
+      'proxy-connection': 'keep-alive',
+      expect: '100-continue',
+      traceparent: '00-abc',
+      'user-agent': 'curl/8',
+      accept: '*/*',
+    });
+    expect(forwardRequestHeaders(req, 'rid-1', new Set(['traceparent']))).toEqual({
+      host: 'lab.example:8080',
+      'user-agent': 'curl/8',
+      accept: '*/*',
+      'x-forwarded-for': '10.1.2.3',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'lab.example:8080',
+      'x-request-id': 'rid-1',
+    });
+  });
+
+  it('appends the client to an existing X-Forwarded-For', () => {
+    const req = request({ host: 'h', 'x-forwarded-for': '203.0.113.9, 198.51.100.2' });
+    expect(forwardRequestHeaders(req, 'r', new Set())['x-forwarded-for']).toBe(
+      '203.0.113.9, 198.51.100.2, 10.1.2.3',
+    );
+  });
+});
+
+describe('forwardResponseHeaders', () => {
+  it('keeps end-to-end fields (multi-valued too) and drops hop-by-hop ones', () => {
+    expect(
+      forwardResponseHeaders({
+        'content-type': 'text/plain',
+        'set-cookie': ['a=1', 'b=2'],
+        connection: 'close, x-internal',
+        'x-internal': '1',
+        'keep-alive': 'timeout=5',
+        'transfer-encoding': 'chunked',
+        'x-served-by': 'web2',
+      }),
+    ).toEqual({
+      'content-type': 'text/plain',
+      'set-cookie': ['a=1', 'b=2'],
+      'x-served-by': 'web2',
+    });
+  });
+});
+
+describe('requestIdOf', () => {
+  it('keeps a sane client id and replaces a missing or unsafe one', () => {
+    expect(requestIdOf(request({ 'x-request-id': 'abc-123' }))).toBe('abc-123');
+    expect(requestIdOf(request({}))).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestIdOf(request({ 'x-request-id': 'has space' }))).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestIdOf(request({ 'x-request-id': 'x'.repeat(201) }))).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
