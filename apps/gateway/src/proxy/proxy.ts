@@ -75,8 +75,6 @@ export class ProxyHandler {
     // One id for the whole path: the client's if sane, echoed back to it.
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
-    // While draining, ask keep-alive clients to reconnect (to a gateway that is staying).
-    if (this.drain.active) res.setHeader('connection', 'close');
 
     const refused = this.refuse(req);
     if (refused) {
@@ -163,7 +161,13 @@ export class ProxyHandler {
       upstream.recordSuccess();
       this.balancer.onSuccess(upstream);
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
-      res.writeHead(response.statusCode, forwardResponseHeaders(response.headers));
+      const responseHeaders = forwardResponseHeaders(response.headers);
+      // While draining, ask keep-alive clients to reconnect (to a gateway that is staying).
+      if (this.drain.active) responseHeaders.connection = 'close';
+      res.writeHead(response.statusCode, responseHeaders);
+      // A response of unknown length may be a stream (SSE, long poll): the client gets the
+      // headers now, not with the first body chunk. Sized responses go out in one write.
+      if (response.headers['content-length'] === undefined) res.flushHeaders();
       // Bodies stream both ways; a failure now can only cut the response short.
       await pipeline(response.body, res);
       endSpan(span);
@@ -219,8 +223,10 @@ export class ProxyHandler {
     res.writeHead(error.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
-      // An unread request body cannot stay on a keep-alive connection.
-      ...(hasRequestBody(req) && !req.readableEnded ? { connection: 'close' } : {}),
+      // An unread request body cannot stay on a keep-alive connection; nor can a draining one.
+      ...(this.drain.active || (hasRequestBody(req) && !req.readableEnded)
+        ? { connection: 'close' }
+        : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
