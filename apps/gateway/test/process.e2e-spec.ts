@@ -1,0 +1,131 @@
+import { type IncomingMessage, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HITS_CHANNEL, parseHitEvent } from '@app/hit-events';
+import { NodeProcess, RedisServer, freePort, waitFor } from '@app/testing';
+import Redis from 'ioredis';
+
+/**
+ * The built gateway (dist/apps/gateway/main.js) as its own process, in front of three built
+ * web nodes and a real Redis: the lab's cluster, end to end.
+ */
+describe('gateway process', () => {
+  const procs: NodeProcess[] = [];
+
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.stop()));
+  });
+
+  it('exits 1 naming every bad UPSTREAMS entry and every other invalid variable', async () => {
+    const proc = NodeProcess.start('gateway', {
+      UPSTREAMS: 'ftp://web1:21,http://web2:3000 weight=0,http://web3:3000 speed=fast',
+      ADMIN_PORT: 'admin',
+      BALANCER: 'random',
+    });
+    procs.push(proc);
+    expect(await proc.exited).toBe(1);
+    expect(proc.stderr).toBe(
+      [
+        'gateway: Invalid configuration (5 problems):',
+        '  - ADMIN_PORT: Invalid input: expected number, received NaN',
+        '  - UPSTREAMS: entry 1 "ftp://web1:21": unsupported scheme "ftp:" (only http:// upstreams)',
+        '  - UPSTREAMS: entry 2 "http://web2:3000 weight=0": weight must be an integer 1..1000, got "0"',
+        '  - UPSTREAMS: entry 3 "http://web3:3000 speed=fast": unknown parameter "speed=fast" (known: weight, max_fails, fail_timeout)',
+        '  - BALANCER: Invalid option: expected one of "round_robin"|"least_conn"',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  describe('in front of three web nodes and Redis', () => {
+    let redis: RedisServer;
+    let subscriber: Redis;
+    const events: string[] = [];
+    const spans: Buffer[] = [];
+    const collector = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        spans.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+      subscriber = new Redis(redis.url);
+      subscriber.on('message', (_c: string, m: string) => events.push(m));
+      await subscriber.subscribe(HITS_CHANNEL);
+      await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    });
+
+    afterAll(async () => {
+      subscriber.disconnect();
+      await redis.destroy();
+      await new Promise((r) => collector.close(r));
+    });
+
+    it('splits traffic 1:2:3 in Redis and carries one trace from client to Redis', async () => {
+      const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+      const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_BSP_SCHEDULE_DELAY: '100' };
+      const webUrls: string[] = [];
+      for (const name of ['web1', 'web2', 'web3']) {
+        const port = await freePort();
+        const web = NodeProcess.start('web', {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          NODE_NAME: name,
+          REDIS_URL: redis.url,
+          SHUTDOWN_DELAY_MS: '0',
+          ...tracing,
+        });
+        procs.push(web);
+        await web.waitForLog(/listening on/);
+        webUrls.push(`http://127.0.0.1:${port}`);
+      }
+      const gateway = NodeProcess.start('gateway', {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ADMIN_PORT: '0',
+        UPSTREAMS: webUrls.map((u, i) => `${u} weight=${i + 1}`).join(','),
+        ...tracing,
+      });
+      procs.push(gateway);
+      const [, url] = await gateway.waitForLog(/data plane listening on (http:\/\/\S+) /);
+
+      const bodies: string[] = [];
+      for (let i = 0; i < 60; i++) bodies.push(await (await fetch(`${url}/`)).text());
+      expect(bodies).toEqual(
+        Array.from({ length: 60 }, (_, i) => `This page has been viewed ${i + 1} times!`),
+      );
+      const hits = await (await fetch(`${webUrls[0]}/hits`)).json();
+      expect(hits).toEqual({ total: 60, byNode: { web1: 10, web2: 20, web3: 30 } });
+
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const res = await fetch(`${url}/`, {
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, accept: 'application/json' },
+      });
+      expect(await res.json()).toEqual({ count: 61, node: 'web3' });
+      const event = await waitFor(() =>
+        events.map((e) => parseHitEvent(e)).find((e) => e.ok && e.event.count === 61),
+      );
+      // The web node saw the gateway's client span as parent: same trace id end to end.
+      expect(event).toEqual({
+        ok: true,
+        event: expect.objectContaining({ node: 'web3', traceId }),
+      });
+
+      // Exported spans with that trace id: gateway server + client, web server, Redis client.
+      const idBytes = Buffer.from(traceId, 'hex');
+      const count = () => {
+        const all = Buffer.concat(spans);
+        let n = 0;
+        for (let i = all.indexOf(idBytes); i !== -1; i = all.indexOf(idBytes, i + 1)) n++;
+        return n;
+      };
+      await waitFor(() => (count() >= 4 ? true : undefined), { what: '4 spans of the trace' });
+      const exported = Buffer.concat(spans).toString('latin1');
+      expect(exported).toContain('gateway');
+      expect(exported).toContain('web');
+    });
+  });
+});
