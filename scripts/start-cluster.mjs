@@ -2,6 +2,7 @@
 // `npm start`: the lab's cluster as local processes, no Docker needed.
 //   redis-server (AOF on, data in .data/redis; skipped when REDIS_URL is set)
 //   web1..web3 on 3001..3003
+//   gateway on 8080 (admin on 127.0.0.1:8081) with the lab's weights 1:2:3
 // Output is prefixed per process; Ctrl-C stops them all (each drains first).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -14,8 +15,11 @@ const env = process.env;
 const redisPort = Number(env.REDIS_PORT ?? 6379);
 const redisUrl = env.REDIS_URL || `redis://127.0.0.1:${redisPort}`;
 const webMain = join(root, 'dist/apps/web/main.js');
+const gatewayMain = join(root, 'dist/apps/gateway/main.js');
 
-if (!existsSync(webMain)) fail(`${webMain} is missing: run \`npm run build\` (npm start does).`);
+for (const main of [webMain, gatewayMain]) {
+  if (!existsSync(main)) fail(`${main} is missing: run \`npm run build\` (npm start does).`);
+}
 
 /** @type {import('concurrently').ConcurrentlyCommandInput[]} */
 const commands = [];
@@ -51,11 +55,23 @@ for (const node of webNodes) {
   });
 }
 
+commands.push({
+  name: 'gateway',
+  prefixColor: 'yellow',
+  command: `"${process.execPath}" "${gatewayMain}"`,
+  env: {
+    PORT: env.GATEWAY_PORT ?? '8080',
+    ADMIN_PORT: env.GATEWAY_ADMIN_PORT ?? '8081',
+    UPSTREAMS: webNodes.map((n, i) => `http://127.0.0.1:${n.port} weight=${i + 1}`).join(','),
+  },
+});
+
 console.log(
   [
     'observable-cluster (local processes)',
     `  redis  ${redisUrl}${env.REDIS_URL ? ' (external)' : ' (AOF in .data/redis)'}`,
-    ...webNodes.map((n) => `  ${n.name}   http://127.0.0.1:${n.port}/`),
+    ...webNodes.map((n, i) => `  ${n.name}   http://127.0.0.1:${n.port}/  weight ${i + 1}`),
+    `  gateway http://127.0.0.1:${env.GATEWAY_PORT ?? 8080}/   (admin: http://127.0.0.1:${env.GATEWAY_ADMIN_PORT ?? 8081}/upstreams)`,
     'Ctrl-C stops everything.',
   ].join('\n'),
 );

@@ -9,9 +9,11 @@ import {
 import { trace } from '@opentelemetry/api';
 import { type Balancer, createBalancer } from './balancer/balancer';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
-import { GATEWAY_RESOLVER } from './gateway.constants';
+import { GATEWAY_ACCESS_LOG, GATEWAY_RESOLVER } from './gateway.constants';
 import { ActiveHealthChecker } from './health/active-health';
 import { GatewayMetrics } from './metrics/gateway.metrics';
+import type { Logger as PinoLogger } from 'pino';
+import { noAccessLog, pinoAccessLog } from './proxy/access-log';
 import { DataPlane } from './proxy/data-plane';
 import { DrainState } from './proxy/drain-state';
 import { ProxyHandler } from './proxy/proxy';
@@ -40,6 +42,7 @@ export class GatewayCore
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(GATEWAY_RESOLVER) resolver: Resolver,
     metrics: GatewayMetrics,
+    @Inject(GATEWAY_ACCESS_LOG) accessLogger: PinoLogger | undefined,
   ) {
     const events: UpstreamEvents = {
       ejected: (upstream: Upstream, reason: EjectionReason) => {
@@ -71,6 +74,7 @@ export class GatewayCore
       metrics,
       trace.getTracer('observable-cluster-gateway'),
       this.drain,
+      accessLogger ? pinoAccessLog(accessLogger) : noAccessLog,
     );
     const tunnel = new UpgradeTunnel(
       this.registry,

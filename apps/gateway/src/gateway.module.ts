@@ -1,11 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { MetricsModule, loggingModule } from '@app/observability';
+import { MetricsModule, createJsonLogger, loggingModule } from '@app/observability';
 import type { DestinationStream } from 'pino';
 import { AdminHealthController } from './admin/admin-health.controller';
 import { UpstreamsController } from './admin/upstreams.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
-import { GATEWAY_RESOLVER } from './gateway.constants';
+import { GATEWAY_ACCESS_LOG, GATEWAY_RESOLVER } from './gateway.constants';
 import { GatewayCore } from './gateway.core';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { type Resolver, systemResolver } from './upstreams/upstream-registry';
@@ -20,14 +20,17 @@ export interface GatewayModuleOptions {
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, options: GatewayModuleOptions = {}): DynamicModule {
+    const logger = createJsonLogger({
+      level: config.LOG_LEVEL,
+      base: { service: config.OTEL_SERVICE_NAME },
+      destination: options.logDestination,
+    });
     return {
       module: GatewayModule,
       imports: [
         loggingModule({
-          level: config.LOG_LEVEL,
-          base: { service: config.OTEL_SERVICE_NAME },
+          logger,
           quietPaths: ['/health/live', '/health/ready', '/metrics', '/upstreams'],
-          destination: options.logDestination,
         }),
         TerminusModule.forRoot({ logger: false }),
         MetricsModule.forRoot(),
@@ -36,6 +39,11 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_RESOLVER, useValue: options.resolver ?? systemResolver },
+        // One line per proxied request, like nginx's access_log; ACCESS_LOG=false turns it off.
+        {
+          provide: GATEWAY_ACCESS_LOG,
+          useValue: config.ACCESS_LOG ? logger.child({ log: 'access' }) : undefined,
+        },
         GatewayMetrics,
         GatewayCore,
       ],

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
+import { LogCapture } from '@app/testing';
 import type { GatewayApp } from '../src/gateway.app';
 import { TestUpstream, startTestGateway } from './helpers';
 
@@ -336,6 +337,49 @@ describe('gateway proxy behaviour', () => {
       expect(body).toContain(`gateway_retries_total{upstream="${id}"} 0\n`);
       await expect(promtoolCheckMetrics(body)).resolves.toBe('');
     });
+  });
+
+  it('writes one JSON access log line per proxied request, with the request id', async () => {
+    const up = await TestUpstream.start('web1');
+    const logs = new LogCapture();
+    ups = [up];
+    gateway = await startTestGateway(
+      { UPSTREAMS: up.url, LOG_LEVEL: 'info' },
+      { logDestination: logs },
+    );
+    await (
+      await fetch(`${gateway.url}/page?x=1`, {
+        headers: { 'user-agent': 'acc/1', 'x-request-id': 'r-1' },
+      })
+    ).text();
+    await (await fetch(`${gateway.url}/metrics`, { headers: { 'user-agent': 'acc/1' } })).text();
+    const access = logs.lines().filter((l) => l.log === 'access');
+    expect(access).toEqual([
+      {
+        level: 'info',
+        time: expect.any(String),
+        service: 'gateway',
+        log: 'access',
+        req: { method: 'GET', path: '/page', user_agent: 'acc/1' },
+        res: { status_code: 200 },
+        duration_ms: expect.any(Number),
+        upstream: `127.0.0.1:${up.port}`,
+        request_id: 'r-1',
+        msg: expect.stringMatching(/^GET \/page 200 \d+ms$/),
+      },
+      {
+        level: 'info',
+        time: expect.any(String),
+        service: 'gateway',
+        log: 'access',
+        req: { method: 'GET', path: '/metrics', user_agent: 'acc/1' },
+        res: { status_code: 404 },
+        duration_ms: expect.any(Number),
+        upstream: 'none',
+        request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        msg: expect.stringMatching(/^GET \/metrics 404 \d+ms$/),
+      },
+    ]);
   });
 
   it('on shutdown finishes a slow in-flight request, then refuses new connections', async () => {

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { MetricsModule, loggingModule } from '@app/observability';
+import { MetricsModule, createJsonLogger, loggingModule } from '@app/observability';
 import { RedisModule } from '@app/redis';
 import type { DestinationStream } from 'pino';
 import { WEB_CONFIG, type WebConfig } from './config/web.config';
@@ -25,10 +25,12 @@ export class WebModule {
       module: WebModule,
       imports: [
         loggingModule({
-          level: config.LOG_LEVEL,
-          base: { service: config.OTEL_SERVICE_NAME, node: config.NODE_NAME },
+          logger: createJsonLogger({
+            level: config.LOG_LEVEL,
+            base: { service: config.OTEL_SERVICE_NAME, node: config.NODE_NAME },
+            destination: options.logDestination,
+          }),
           quietPaths: ['/health/live', '/health/ready', '/metrics'],
-          destination: options.logDestination,
         }),
         TerminusModule.forRoot({ logger: false }),
         MetricsModule.forRoot(),

@@ -1,4 +1,4 @@
-import { logLevel, nonNegativeInt, port, positiveInt } from '@app/config';
+import { flag, logLevel, nonNegativeInt, port, positiveInt } from '@app/config';
 import { otelSchema } from '@app/observability/otel-config';
 import { z } from 'zod';
 import { type UpstreamSpec, parseUpstreams } from '../upstreams/upstream-spec';
@@ -68,6 +68,8 @@ export const gatewayConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
 
   LOG_LEVEL: logLevel,
+  /** One JSON line per proxied request (nginx access_log), at level info. */
+  ACCESS_LOG: flag(true),
   ...otelSchema('gateway').shape,
 });
 

@@ -10,7 +10,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { EXEMPLAR_TRACE_ID_LABEL, activeTraceIds, endSpan } from '@app/observability';
+import { EXEMPLAR_TRACE_ID_LABEL, activeTraceIds, endSpan, pathOf } from '@app/observability';
 import type { LabelValues } from 'prom-client';
 import type { Balancer } from '../balancer/balancer';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -18,6 +18,7 @@ import { GatewayError, fromTransportError } from '../errors/gateway-errors';
 import { type GatewayMetrics, NO_UPSTREAM } from '../metrics/gateway.metrics';
 import type { Upstream } from '../upstreams/upstream';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry';
+import { type AccessLog, noAccessLog } from './access-log';
 import { BodyLimit } from './body-limit';
 import type { DrainState } from './drain-state';
 import {
@@ -61,6 +62,7 @@ export class ProxyHandler {
     private readonly metrics: GatewayMetrics,
     private readonly tracer: Tracer,
     private readonly drain: DrainState,
+    private readonly accessLog: AccessLog = noAccessLog,
   ) {
     this.traceFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
   }
@@ -79,7 +81,7 @@ export class ProxyHandler {
     const refused = this.refuse(req);
     if (refused) {
       this.answerError(req, res, refused);
-      return this.record(res, method, undefined, started);
+      return this.record(req, res, requestId, undefined, started);
     }
 
     const hasBody = hasRequestBody(req);
@@ -106,14 +108,14 @@ export class ProxyHandler {
         deadline,
         attempt,
       );
-      if (outcome.done) return this.record(res, method, upstream, started);
+      if (outcome.done) return this.record(req, res, requestId, upstream, started);
       failure = outcome.error;
       if (!retryable || !failure.retryable || aborted.signal.aborted || Date.now() >= deadline)
         break;
       this.metrics.retries.inc({ upstream: upstream.id });
     }
     this.answerError(req, res, failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'));
-    this.record(res, method, undefined, started);
+    this.record(req, res, requestId, undefined, started);
   }
 
   /** Requests answered by the gateway itself, before any upstream is involved. */
@@ -231,14 +233,18 @@ export class ProxyHandler {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  /** Metrics and the access log line, once per request, whatever its outcome. */
   private record(
+    req: IncomingMessage,
     res: ServerResponse,
-    method: string,
+    requestId: string,
     upstream: Upstream | undefined,
     started: number,
   ): void {
+    const method = req.method ?? 'GET';
     const id = upstream?.id ?? NO_UPSTREAM;
     const status = res.statusCode;
+    const durationMs = performance.now() - started;
     this.metrics.requests.inc({
       upstream: id,
       method: KNOWN_METHODS.has(method) ? method : '_OTHER',
@@ -247,19 +253,22 @@ export class ProxyHandler {
     const ids = activeTraceIds();
     this.metrics.duration.observe({
       labels: { upstream: id },
-      value: (performance.now() - started) / 1000,
+      value: durationMs / 1000,
       // prom-client types exemplar labels as the metric's own label names; they are not.
       exemplarLabels: (ids
         ? { [EXEMPLAR_TRACE_ID_LABEL]: ids.traceId }
         : {}) as LabelValues<'upstream'>,
     });
+    this.accessLog.write({
+      method,
+      path: pathOf(req.url),
+      userAgent: req.headers['user-agent'],
+      status,
+      durationMs,
+      upstream: id,
+      requestId,
+    });
   }
-}
-
-function pathOf(url: string | undefined): string {
-  if (!url) return '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 function hasRequestBody(req: IncomingMessage): boolean {

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+
+export interface AccessLogEntry {
+  method: string;
+  path: string;
+  userAgent: string | undefined;
+  status: number;
+  durationMs: number;
+  upstream: string;
+  requestId: string;
+}
+
+/** Where the data plane reports each finished request (nginx's access_log). */
+export interface AccessLog {
+  write(entry: AccessLogEntry): void;
+}
+
+/** ACCESS_LOG=false: the hot path still calls write(), which does nothing. */
+export const noAccessLog: AccessLog = { write: () => {} };
+
+/**
+ * JSON lines in the same shape as the web nodes' request lines (plus `upstream` and
+ * `request_id`), with the trace ids the logger's mixin adds.
+ */
+export function pinoAccessLog(logger: Logger): AccessLog {
+  return {
+    write: (e) =>
+      logger.info(
+        {
+          req: { method: e.method, path: e.path, user_agent: e.userAgent },
+          res: { status_code: e.status },
+          duration_ms: Math.round(e.durationMs),
+          upstream: e.upstream,
+          request_id: e.requestId,
+        },
+        `${e.method} ${e.path} ${e.status} ${Math.round(e.durationMs)}ms`,
+      ),
+  };
+}
