@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
-import { LogCapture } from '@app/testing';
+import { LogCapture, promtoolCheckMetrics } from '@app/testing';
 import type { GatewayApp } from '../src/gateway.app';
 import { TestUpstream, startTestGateway } from './helpers';
 
@@ -430,18 +429,4 @@ async function rawRequest(
   let body = '';
   for await (const chunk of res) body += (chunk as Buffer).toString();
   return { status: res.statusCode ?? 0, headers: res.headers, body };
-}
-
-function promtoolCheckMetrics(exposition: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics']);
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`promtool exit ${code}: ${output}`)),
-    );
-    child.stdin.end(exposition);
-  });
 }

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { HITS_CHANNEL, parseHitEvent } from '@app/hit-events';
-import { LogCapture, RedisServer, waitFor } from '@app/testing';
+import { LogCapture, RedisServer, promtoolCheckMetrics, waitFor } from '@app/testing';
 import Redis from 'ioredis';
 import type { WebApp } from '../src/web.app';
 import { JSON_UTF8, TEXT_PLAIN, startTestWeb } from './helpers';
@@ -188,18 +187,3 @@ describe('web node (real Redis)', () => {
     });
   });
 });
-
-/** Resolves with promtool's output when the exposition is clean; rejects with its findings. */
-function promtoolCheckMetrics(exposition: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`promtool exit ${code}: ${output}`)),
-    );
-    child.stdin.end(exposition);
-  });
-}

@@ -3,3 +3,4 @@ export * from './ports';
 export * from './redis-server';
 export * from './wait';
 export * from './node-process';
+export * from './promtool';
