@@ -50,6 +50,10 @@ export function shouldExportTraces(env: Record<string, string | undefined>): boo
  */
 export function startTracing(options: TracingOptions): Tracing {
   const env = options.env ?? process.env;
+  // Instrumentations patch modules as soon as they are constructed, SDK started or not: with
+  // the SDK disabled, build none, so disabled really costs nothing.
+  if (env.OTEL_SDK_DISABLED === 'true')
+    return { exporting: false, shutdown: () => Promise.resolve() };
   const exporting = shouldExportTraces(env);
   const spanProcessor: SpanProcessor = exporting
     ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { type Span, SpanKind, type Tracer, context, propagation, trace } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
@@ -167,11 +167,11 @@ export class ProxyHandler {
       // While draining, ask keep-alive clients to reconnect (to a gateway that is staying).
       if (this.drain.active) responseHeaders.connection = 'close';
       res.writeHead(response.statusCode, responseHeaders);
-      // A response of unknown length may be a stream (SSE, long poll): the client gets the
-      // headers now, not with the first body chunk. Sized responses go out in one write.
-      if (response.headers['content-length'] === undefined) res.flushHeaders();
+      // A stream that has nothing to send yet (SSE, long poll) gets its headers to the client
+      // now; anything else sends them with the first body chunk, in one write.
+      if (response.body.readableLength === 0 && !response.body.readableEnded) res.flushHeaders();
       // Bodies stream both ways; a failure now can only cut the response short.
-      await pipeline(response.body, res);
+      await streamTo(response.body, res);
       endSpan(span);
       return { done: true, upstream };
     } catch (err) {
@@ -269,6 +269,28 @@ export class ProxyHandler {
       requestId,
     });
   }
+}
+
+/**
+ * Pipe an upstream body to the client; resolves when the response is complete, rejects when
+ * either side breaks (and tears the other down). `stream.pipeline` would do the same but makes
+ * and aborts an AbortController per call, which showed up at ~6% of the proxy's CPU.
+ */
+function streamTo(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => {
+      body.destroy();
+      res.destroy();
+      reject(err);
+    };
+    body.once('error', fail);
+    res.once('close', () => {
+      if (res.writableFinished) resolve();
+      else
+        fail(Object.assign(new Error('client closed the connection'), { code: 'UND_ERR_ABORTED' }));
+    });
+    body.pipe(res);
+  });
 }
 
 function hasRequestBody(req: IncomingMessage): boolean {
