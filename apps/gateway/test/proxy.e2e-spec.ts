@@ -330,6 +330,7 @@ describe('gateway proxy behaviour', () => {
       expect(body).toContain(`gateway_request_duration_seconds_count{upstream="${id}"} 1\n`);
       expect(body).toContain(`gateway_upstream_up{upstream="${id}"} 1\n`);
       expect(body).toContain(`gateway_upstream_inflight{upstream="${id}"} 0\n`);
+      expect(body).toContain(`gateway_upstream_weight{upstream="${id}"} 5\n`);
       expect(body).toContain(
         `gateway_upstream_ejections_total{upstream="${id}",reason="passive"} 0\n`,
       );

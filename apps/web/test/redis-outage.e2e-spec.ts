@@ -69,6 +69,7 @@ describe('web node when Redis goes away and comes back', () => {
 
     const metrics = await (await fetch(`${web.url}/metrics`)).text();
     expect(metrics).toContain('web_hit_events_failed_total{channel="hits",reason="redis"} 50\n');
+    expect(metrics).toContain('web_redis_up 0\n');
 
     // Same port, same append-only file: the count acknowledged before the crash survives.
     await redis.start();
@@ -81,5 +82,6 @@ describe('web node when Redis goes away and comes back', () => {
     );
     expect(body).toBe('This page has been viewed 2 times!');
     expect((await fetch(`${web.url}/health/ready`)).status).toBe(200);
+    expect(await (await fetch(`${web.url}/metrics`)).text()).toContain('web_redis_up 1\n');
   });
 });

@@ -55,6 +55,16 @@ export class GatewayMetrics implements UpstreamEvents {
       },
     });
     new Gauge({
+      name: 'gateway_upstream_weight',
+      help: 'Configured weight of the upstream (its expected share is weight / sum of weights up).',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const u of current()) this.set({ upstream: u.id }, u.weight);
+      },
+    });
+    new Gauge({
       name: 'gateway_upstream_inflight',
       help: 'Requests in flight to the upstream.',
       labelNames: ['upstream'],

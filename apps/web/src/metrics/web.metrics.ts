@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HTTP_DURATION_BUCKETS, METRICS_REGISTRY } from '@app/observability';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type Redis from 'ioredis';
+import { REDIS_CLIENT } from '@app/redis';
 import { WEB_CONFIG, type WebConfig } from '../config/web.config';
 
 /** Every metric the web node defines beyond process and HTTP server metrics. */
@@ -12,7 +14,11 @@ export class WebMetrics {
   readonly hitEventsFailed: Counter<'channel' | 'reason'>;
   readonly redisCommandDuration: Histogram<'command' | 'outcome'>;
 
-  constructor(@Inject(METRICS_REGISTRY) registry: Registry, @Inject(WEB_CONFIG) config: WebConfig) {
+  constructor(
+    @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(WEB_CONFIG) config: WebConfig,
+    @Inject(REDIS_CLIENT) redis: Redis,
+  ) {
     const registers = [registry];
     this.hits = new Counter({
       name: 'web_hits_total',
@@ -32,6 +38,14 @@ export class WebMetrics {
       help: 'Hits whose count and event failed together because Redis did not run the script.',
       labelNames: ['channel', 'reason'],
       registers,
+    });
+    new Gauge({
+      name: 'web_redis_up',
+      help: '1 while this node has a ready connection to Redis, else 0.',
+      registers,
+      collect() {
+        this.set(redis.status === 'ready' ? 1 : 0);
+      },
     });
     this.redisCommandDuration = new Histogram({
       name: 'web_redis_command_duration_seconds',
