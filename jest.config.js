@@ -10,7 +10,7 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/scripts'],
+      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/ops', '<rootDir>/loadtest'],
       testMatch: ['**/*.spec.ts'],
       moduleFileExtensions: ['ts', 'js', 'json'],
       moduleNameMapper,
@@ -19,7 +19,7 @@ module.exports = {
     {
       displayName: 'e2e',
       testEnvironment: 'node',
-      roots: ['<rootDir>/apps'],
+      roots: ['<rootDir>/apps', '<rootDir>/ops'],
       testMatch: ['**/test/*.e2e-spec.ts'],
       moduleFileExtensions: ['ts', 'js', 'json'],
       moduleNameMapper,

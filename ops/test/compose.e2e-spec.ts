@@ -1,0 +1,195 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '@app/config';
+import { EXEMPLAR_TRACE_ID_LABEL } from '@app/observability';
+import { gatewayConfigSchema } from '../../apps/gateway/src/config/gateway.config';
+import { webConfigSchema } from '../../apps/web/src/config/web.config';
+import { dashboardFiles } from '../grafana/src/dashboards';
+import { ROOT, type PrometheusConfig, compose, envOf, readYaml } from './stack';
+
+const run = promisify(execFile);
+
+/**
+ * No Docker engine runs here, so the stack is proven by checking everything it is made of:
+ * the compose file parses (docker-compose 1.29), every file and variable it names is real,
+ * Prometheus targets and Grafana datasources point at real services, and promtool passes.
+ */
+describe('docker compose stack (static checks)', () => {
+  const stack = compose();
+  const services = stack.services;
+  const webs = ['web1', 'web2', 'web3'];
+
+  it('passes `docker-compose config` (v1.29), with and without the loadtest profile', async () => {
+    // Compose v1.29 predates the top-level `name:` key; this file does not use it.
+    await expect(run('docker-compose', ['config', '-q'], { cwd: ROOT })).resolves.toEqual({
+      stdout: '',
+      stderr: '',
+    });
+    const { stdout } = await run(
+      'docker-compose',
+      ['--profile', 'loadtest', 'config', '--services'],
+      { cwd: ROOT },
+    );
+    expect(stdout.trim().split('\n').sort()).toEqual([
+      'gateway',
+      'grafana',
+      'k6',
+      'otel-collector',
+      'prometheus',
+      'redis',
+      'tempo',
+      'web1',
+      'web2',
+      'web3',
+    ]);
+  });
+
+  it('names only files and folders that exist', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.build) {
+        expect([
+          name,
+          existsSync(join(ROOT, service.build.context, service.build.dockerfile ?? 'Dockerfile')),
+        ]).toEqual([name, true]);
+      }
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0];
+        if (source.startsWith('.'))
+          expect([name, source, existsSync(join(ROOT, source))]).toEqual([name, source, true]);
+        else expect(Object.keys(stack.volumes)).toContain(source);
+      }
+    }
+  });
+
+  it('sets only variables the apps know, with values their schemas accept', () => {
+    const known = (schema: { shape: object }) => Object.keys(schema.shape).sort();
+    for (const name of webs) {
+      const env = envOf(services[name]);
+      expect(Object.keys(env).filter((k) => !known(webConfigSchema).includes(k))).toEqual([]);
+      expect(loadConfig(webConfigSchema, env)).toMatchObject({
+        NODE_NAME: name,
+        PORT: 3000,
+        REDIS_URL: 'redis://redis:6379',
+      });
+    }
+    const gatewayEnv = envOf(services.gateway);
+    expect(Object.keys(gatewayEnv).filter((k) => !known(gatewayConfigSchema).includes(k))).toEqual(
+      [],
+    );
+    const gateway = loadConfig(gatewayConfigSchema, gatewayEnv);
+    expect(gateway.UPSTREAMS.map((u) => [u.hostname, u.port, u.weight])).toEqual([
+      ['web1', 3000, 1],
+      ['web2', 3000, 2],
+      ['web3', 3000, 3],
+    ]);
+  });
+
+  it('points Prometheus at compose services and the ports those services listen on', () => {
+    const prometheus = readYaml<PrometheusConfig>('ops/prometheus/prometheus.yml');
+    const targets = Object.fromEntries(
+      prometheus.scrape_configs.map((job) => [
+        job.job_name,
+        job.static_configs.flatMap((sc) => sc.targets),
+      ]),
+    );
+    expect(targets.web).toEqual(webs.map((w) => `${w}:${envOf(services[w]).PORT}`));
+    expect(targets.gateway).toEqual([`gateway:${envOf(services.gateway).ADMIN_PORT}`]);
+    for (const target of Object.values(targets).flat()) {
+      const host = target.split(':')[0];
+      if (host === 'localhost') continue;
+      expect(Object.keys(services)).toContain(host);
+      // Prometheus can only reach what shares a network with it.
+      expect(services[host].networks).toContain('monitoring');
+    }
+    expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(services.prometheus.volumes).toContain(
+      './ops/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
+    );
+    expect(services.prometheus.command).toEqual(
+      expect.arrayContaining([
+        '--enable-feature=exemplar-storage',
+        '--web.enable-remote-write-receiver',
+      ]),
+    );
+  });
+
+  it('provisions every datasource the dashboards use, with the exemplar label the apps emit', () => {
+    const { datasources } = readYaml<{
+      datasources: {
+        uid: string;
+        type: string;
+        url: string;
+        jsonData?: { exemplarTraceIdDestinations?: { name: string; datasourceUid: string }[] };
+      }[];
+    }>('ops/grafana/provisioning/datasources/datasources.yml');
+    const uids = datasources.map((d) => d.uid);
+    for (const [file, json] of Object.entries(dashboardFiles())) {
+      const used = [...json.matchAll(/"uid": "([^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((uid) => !uid.startsWith('oc-'));
+      expect([file, used.filter((uid) => !uids.includes(uid))]).toEqual([file, []]);
+    }
+    const prometheus = datasources.find((d) => d.type === 'prometheus');
+    expect(prometheus?.url).toBe('http://prometheus:9090');
+    expect(prometheus?.jsonData?.exemplarTraceIdDestinations).toEqual([
+      { name: EXEMPLAR_TRACE_ID_LABEL, datasourceUid: 'tempo' },
+    ]);
+    expect(datasources.find((d) => d.uid === 'tempo')?.url).toBe('http://tempo:3200');
+  });
+
+  it('has the committed dashboards exactly as ops/grafana/src/dashboards.ts renders them', () => {
+    for (const [file, json] of Object.entries(dashboardFiles())) {
+      expect([file, readFileSync(join(ROOT, 'ops/grafana/dashboards', file), 'utf8')]).toEqual([
+        file,
+        json,
+      ]);
+    }
+  });
+
+  it('pins every image, runs the apps as node:24 non-root, and publishes nothing it should not', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.image && !service.build)
+        expect([name, service.image]).toEqual([
+          name,
+          expect.stringMatching(/^[\w./-]+:v?\d+(\.\d+)*[\w.-]*$/),
+        ]);
+    }
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-[\w-]+$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(services.redis.ports).toBeUndefined();
+    expect(services.gateway.ports).toEqual(['8080:8080', '127.0.0.1:8081:8081']);
+    expect(services.prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+    for (const name of [...webs, 'gateway'])
+      expect([name, services[name].read_only]).toEqual([name, true]);
+    const grafana = envOf(services.grafana);
+    expect(grafana.GF_SECURITY_ADMIN_PASSWORD).not.toBe('admin');
+    expect(grafana.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
+  });
+
+  describe('promtool', () => {
+    it('accepts the Prometheus configuration and its rules', async () => {
+      // The config names the rule file by its path inside the container; check a copy whose
+      // rule_files points at the repository's file instead.
+      const dir = mkdtempSync(join(tmpdir(), 'oc-prom-'));
+      const config = readFileSync(join(ROOT, 'ops/prometheus/prometheus.yml'), 'utf8').replace(
+        '/etc/prometheus/alerts.yml',
+        join(ROOT, 'ops/prometheus/alerts.yml'),
+      );
+      writeFileSync(join(dir, 'prometheus.yml'), config);
+      const { stdout } = await run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
+      expect(stdout).toContain('SUCCESS: 6 rules found');
+    });
+
+    it('passes the alert rules’ unit tests', async () => {
+      const { stdout } = await run('promtool', ['test', 'rules', 'alerts.test.yml'], {
+        cwd: join(ROOT, 'ops/prometheus'),
+      });
+      expect(stdout).toContain('SUCCESS');
+    });
+  });
+});
