@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Install the real servers and tools the tests drive (Debian packages), only those missing.
 #   redis-server   the counter store (spawned per test suite on an ephemeral port)
-#   promtool       `promtool check metrics` on every app's /metrics (package: prometheus)
+#   promtool       `promtool check metrics|config|rules`, and `prometheus` for the live dashboard
+#                  tests (package: prometheus)
+#   docker-compose `docker-compose config` validates docker-compose.yml (no engine needed)
 set -euo pipefail
 
 declare -A package_for=(
   [redis-server]=redis-server
   [promtool]=prometheus
+  [prometheus]=prometheus
+  [docker-compose]=docker-compose
 )
 
 missing=()
 for binary in "${!package_for[@]}"; do
   command -v "$binary" >/dev/null 2>&1 || missing+=("${package_for[$binary]}")
 done
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | grep -v '^$' || true)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system deps: all present"

@@ -3,12 +3,15 @@
 //   redis-server (AOF on, data in .data/redis; skipped when REDIS_URL is set)
 //   web1..web3 on 3001..3003
 //   gateway on 8080 (admin on 127.0.0.1:8081) with the lab's weights 1:2:3
+//   prometheus on 127.0.0.1:9090 when it is on PATH: the compose scrape config and alert rules,
+//   targets moved to these processes (data in .data/prometheus)
 // Output is prefixed per process; Ctrl-C stops them all (each drains first).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import concurrently from 'concurrently';
+import { localPrometheusConfig } from '../ops/local/prometheus-config.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -66,12 +69,46 @@ commands.push({
   },
 });
 
+const prometheusPort = Number(env.PROMETHEUS_PORT ?? 9090);
+const withPrometheus = onPath('prometheus') && env.PROMETHEUS !== 'off';
+if (withPrometheus) {
+  const dir = join(root, '.data/prometheus');
+  mkdirSync(dir, { recursive: true });
+  const gatewayAdmin = env.GATEWAY_ADMIN_PORT ?? '8081';
+  const config = localPrometheusConfig(
+    readFileSync(join(root, 'ops/prometheus/prometheus.yml'), 'utf8'),
+    {
+      ...Object.fromEntries(webNodes.map((n) => [`${n.name}:3000`, `127.0.0.1:${n.port}`])),
+      'gateway:8081': `127.0.0.1:${gatewayAdmin}`,
+      'localhost:9090': `127.0.0.1:${prometheusPort}`,
+    },
+    { ruleFiles: [join(root, 'ops/prometheus/alerts.yml')] },
+  );
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  commands.push({
+    name: 'prometheus',
+    prefixColor: 'blue',
+    command: [
+      'prometheus',
+      `--config.file="${join(dir, 'prometheus.yml')}"`,
+      `--storage.tsdb.path="${join(dir, 'data')}"`,
+      `--web.listen-address=127.0.0.1:${prometheusPort}`,
+      '--enable-feature=exemplar-storage',
+      '--web.enable-remote-write-receiver',
+      '--log.level=warn',
+    ].join(' '),
+  });
+}
+
 console.log(
   [
     'observable-cluster (local processes)',
     `  redis  ${redisUrl}${env.REDIS_URL ? ' (external)' : ' (AOF in .data/redis)'}`,
     ...webNodes.map((n, i) => `  ${n.name}   http://127.0.0.1:${n.port}/  weight ${i + 1}`),
     `  gateway http://127.0.0.1:${env.GATEWAY_PORT ?? 8080}/   (admin: http://127.0.0.1:${env.GATEWAY_ADMIN_PORT ?? 8081}/upstreams)`,
+    withPrometheus
+      ? `  prometheus http://127.0.0.1:${prometheusPort}/  (compose scrape config and alerts; PROMETHEUS=off to skip)`
+      : '  prometheus not on PATH: no local metrics store (apt-get install prometheus)',
     'Ctrl-C stops everything.',
   ].join('\n'),
 );

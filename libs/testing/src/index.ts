@@ -4,3 +4,4 @@ export * from './redis-server';
 export * from './wait';
 export * from './node-process';
 export * from './promtool';
+export * from './prometheus-server';

@@ -21,13 +21,19 @@ export class NodeProcess {
     this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
   }
 
-  /** Spawn with exactly `env` (plus PATH), so the developer's environment cannot leak in. */
+  /** Spawn a built app with exactly `env` (plus PATH): the developer's environment cannot leak in. */
   static start(app: string, env: Record<string, string>): NodeProcess {
     const main = resolve(__dirname, '../../../dist/apps', app, 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-    const child = spawn(process.execPath, [main], {
+    return NodeProcess.startScript(main, env);
+  }
+
+  /** Spawn any script the same way, optionally from another working directory. */
+  static startScript(script: string, env: Record<string, string>, cwd?: string): NodeProcess {
+    const child = spawn(process.execPath, [script], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      cwd,
     });
     return new NodeProcess(child);
   }

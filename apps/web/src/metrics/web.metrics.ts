@@ -3,6 +3,7 @@ import { HTTP_DURATION_BUCKETS, METRICS_REGISTRY } from '@app/observability';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '@app/redis';
+import { HITS_CHANNEL } from '@app/hit-events';
 import { WEB_CONFIG, type WebConfig } from '../config/web.config';
 
 /** Every metric the web node defines beyond process and HTTP server metrics. */
@@ -39,6 +40,9 @@ export class WebMetrics {
       labelNames: ['channel', 'reason'],
       registers,
     });
+    // Present from the start (at 0): a failure rate panel shows 0, not "no data".
+    this.hitEventsFailed.inc({ channel: HITS_CHANNEL, reason: 'redis' }, 0);
+    this.hitEventsPublished.inc({ channel: HITS_CHANNEL }, 0);
     new Gauge({
       name: 'web_redis_up',
       help: '1 while this node has a ready connection to Redis, else 0.',
