@@ -4,6 +4,7 @@
 #   promtool       `promtool check metrics|config|rules`, and `prometheus` for the live dashboard
 #                  tests (package: prometheus)
 #   docker-compose `docker-compose config` validates docker-compose.yml (no engine needed)
+#   chromium       the live view's end-to-end test drives it through playwright-core
 set -euo pipefail
 
 declare -A package_for=(
@@ -11,6 +12,7 @@ declare -A package_for=(
   [promtool]=prometheus
   [prometheus]=prometheus
   [docker-compose]=docker-compose
+  [chromium]=chromium
 )
 
 missing=()

@@ -66,6 +66,7 @@ commands.push({
     PORT: env.GATEWAY_PORT ?? '8080',
     ADMIN_PORT: env.GATEWAY_ADMIN_PORT ?? '8081',
     UPSTREAMS: webNodes.map((n, i) => `http://127.0.0.1:${n.port} weight=${i + 1}`).join(','),
+    REDIS_URL: redisUrl,
   },
 });
 
@@ -105,7 +106,7 @@ console.log(
     'observable-cluster (local processes)',
     `  redis  ${redisUrl}${env.REDIS_URL ? ' (external)' : ' (AOF in .data/redis)'}`,
     ...webNodes.map((n, i) => `  ${n.name}   http://127.0.0.1:${n.port}/  weight ${i + 1}`),
-    `  gateway http://127.0.0.1:${env.GATEWAY_PORT ?? 8080}/   (admin: http://127.0.0.1:${env.GATEWAY_ADMIN_PORT ?? 8081}/upstreams)`,
+    `  gateway http://127.0.0.1:${env.GATEWAY_PORT ?? 8080}/   (live view: http://127.0.0.1:${env.GATEWAY_ADMIN_PORT ?? 8081}/)`,
     withPrometheus
       ? `  prometheus http://127.0.0.1:${prometheusPort}/  (compose scrape config and alerts; PROMETHEUS=off to skip)`
       : '  prometheus not on PATH: no local metrics store (apt-get install prometheus)',

@@ -33,9 +33,11 @@ export async function startGatewayApp(
   app.useLogger(logger);
   app.disable('x-powered-by');
   app.set('etag', false);
+  const admin: Server = app.getHttpServer();
+  // Live view streams (SSE) stay open indefinitely: no whole-request timeout on the admin port.
+  admin.requestTimeout = 0;
   await app.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   const core = app.get(GatewayCore);
-  const admin: Server = app.getHttpServer();
   const { port } = admin.address() as AddressInfo;
   let stopping: Promise<boolean> | undefined;
   return {

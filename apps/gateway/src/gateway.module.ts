@@ -7,6 +7,8 @@ import { UpstreamsController } from './admin/upstreams.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GATEWAY_ACCESS_LOG, GATEWAY_RESOLVER } from './gateway.constants';
 import { GatewayCore } from './gateway.core';
+import { LiveController } from './live/live.controller';
+import { LiveFeed } from './live/live-feed';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { type Resolver, systemResolver } from './upstreams/upstream-registry';
 
@@ -30,12 +32,12 @@ export class GatewayModule {
       imports: [
         loggingModule({
           logger,
-          quietPaths: ['/health/live', '/health/ready', '/metrics', '/upstreams'],
+          quietPaths: ['/health/live', '/health/ready', '/metrics', '/upstreams', '/events'],
         }),
         TerminusModule.forRoot({ logger: false }),
         MetricsModule.forRoot(),
       ],
-      controllers: [AdminHealthController, UpstreamsController],
+      controllers: [AdminHealthController, UpstreamsController, LiveController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_RESOLVER, useValue: options.resolver ?? systemResolver },
@@ -46,6 +48,7 @@ export class GatewayModule {
         },
         GatewayMetrics,
         GatewayCore,
+        LiveFeed,
       ],
     };
   }

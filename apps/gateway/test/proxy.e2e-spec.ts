@@ -311,6 +311,7 @@ describe('gateway proxy behaviour', () => {
             id: `127.0.0.1:${up.port}`,
             url: up.url,
             address: '127.0.0.1',
+            node: 'up',
             weight: 5,
             state: 'up',
             reason: null,

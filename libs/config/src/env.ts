@@ -15,8 +15,15 @@ export const positiveInt = (fallback: number) =>
 export const nonNegativeInt = (fallback: number) =>
   z.coerce.number().int().nonnegative().default(fallback);
 
-export const redisUrl = (fallback: string) =>
-  z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default(fallback);
+const redisUrlSchema = z.url({
+  protocol: /^rediss?$/,
+  error: 'must be a redis:// or rediss:// URL',
+});
+
+export const redisUrl = (fallback: string) => redisUrlSchema.default(fallback);
+
+/** A Redis URL whose absence turns a feature off. */
+export const optionalRedisUrl = redisUrlSchema.optional();
 
 export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -88,3 +88,32 @@ export function hitEventTemplate(node: string): HitEventTemplate {
     render: (count, ts, traceId) => `${prefix}${count}${suffix(ts, traceId)}`,
   };
 }
+
+/** The authoritative totals kept by the hit script (GET /hits on a web node). */
+export interface HitTotals {
+  total: number;
+  byNode: Record<string, number>;
+}
+
+/** The subset of an ioredis client {@link readHitTotals} needs. */
+export interface TotalsReader {
+  multi(): {
+    get(key: string): ReturnType<TotalsReader['multi']>;
+    hgetall(key: string): ReturnType<TotalsReader['multi']>;
+    exec(): Promise<[Error | null, unknown][] | null>;
+  };
+}
+
+/**
+ * Read `counter` and `hits:by-node` in one MULTI, so the total and the split agree with each
+ * other. Rejects when Redis fails or aborts the transaction.
+ */
+export async function readHitTotals(redis: TotalsReader): Promise<HitTotals> {
+  const replies = await redis.multi().get(COUNTER_KEY).hgetall(HITS_BY_NODE_KEY).exec();
+  const failed = replies?.find(([err]) => err !== null)?.[0];
+  if (!replies || failed) throw failed ?? new Error('MULTI aborted');
+  const byNodeRaw = (replies[1][1] ?? {}) as Record<string, string>;
+  const byNode: Record<string, number> = {};
+  for (const name of Object.keys(byNodeRaw).sort()) byNode[name] = Number(byNodeRaw[name]);
+  return { total: Number(replies[0][1] ?? 0), byNode };
+}

@@ -1,4 +1,4 @@
-import { flag, logLevel, nonNegativeInt, port, positiveInt } from '@app/config';
+import { flag, logLevel, nonNegativeInt, optionalRedisUrl, port, positiveInt } from '@app/config';
 import { otelSchema } from '@app/observability/otel-config';
 import { z } from 'zod';
 import { type UpstreamSpec, parseUpstreams } from '../upstreams/upstream-spec';
@@ -66,6 +66,13 @@ export const gatewayConfigSchema = z.object({
   CLIENT_KEEPALIVE_TIMEOUT_MS: positiveInt(65_000),
   /** After SIGTERM, bound on finishing in-flight requests before connections are cut. */
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+
+  /** Redis carrying the web nodes' `hits` events: turns on the live view (GET / on ADMIN_PORT). */
+  REDIS_URL: optionalRedisUrl,
+  /** How often the live view pushes a snapshot to each browser (a few per second, not per hit). */
+  LIVE_BATCH_MS: positiveInt(250),
+  /** Live view connections at most; more get 503. */
+  LIVE_MAX_CLIENTS: positiveInt(100),
 
   LOG_LEVEL: logLevel,
   /** One JSON line per proxied request (nginx access_log), at level info. */

@@ -13,6 +13,10 @@ export class GatewayMetrics implements UpstreamEvents {
   readonly duration: Histogram<'upstream'>;
   readonly ejections: Counter<'upstream' | 'reason'>;
   readonly retries: Counter<'upstream'>;
+  readonly hitEventsReceived: Counter;
+  readonly hitEventsInvalid: Counter<'reason'>;
+  readonly liveDropped: Counter;
+  readonly liveClients: Gauge;
   private upstreams: readonly Upstream[] = [];
 
   constructor(@Inject(METRICS_REGISTRY) registry: MetricsRegistry) {
@@ -41,6 +45,29 @@ export class GatewayMetrics implements UpstreamEvents {
       name: 'gateway_retries_total',
       help: 'Requests retried on another upstream after this upstream failed.',
       labelNames: ['upstream'],
+      registers,
+    });
+    this.hitEventsReceived = new Counter({
+      name: 'gateway_hit_events_received_total',
+      help: 'Valid hit events received on the Redis channel by the live view.',
+      registers,
+    });
+    this.hitEventsInvalid = new Counter({
+      name: 'gateway_hit_events_invalid_total',
+      help: 'Messages on the hits channel dropped as invalid (too_large, not_json, invalid).',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of ['too_large', 'not_json', 'invalid'])
+      this.hitEventsInvalid.inc({ reason }, 0);
+    this.liveDropped = new Counter({
+      name: 'gateway_live_messages_dropped_total',
+      help: 'Live view messages skipped for clients too slow to take them.',
+      registers,
+    });
+    this.liveClients = new Gauge({
+      name: 'gateway_live_clients',
+      help: 'Open live view (SSE) connections.',
       registers,
     });
     const current = () => this.upstreams;

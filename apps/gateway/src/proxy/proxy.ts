@@ -161,6 +161,10 @@ export class ProxyHandler {
       });
       responded = true;
       upstream.recordSuccess();
+      // Which node this upstream is (the web nodes say so): lets the live view match hit
+      // events, which carry node names, to upstreams and their weights.
+      const servedBy = response.headers['x-served-by'];
+      if (typeof servedBy === 'string') upstream.node = servedBy;
       this.balancer.onSuccess(upstream);
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
       const responseHeaders = forwardResponseHeaders(response.headers);

@@ -40,6 +40,8 @@ export class Upstream {
   currentWeight = 0;
   effectiveWeight: number;
 
+  /** The node name the upstream answers with (`x-served-by`), once seen. */
+  node?: string;
   inFlight = 0;
   requests = 0;
   failures = 0;

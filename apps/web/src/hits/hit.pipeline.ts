@@ -4,7 +4,9 @@ import {
   HITS_BY_NODE_KEY,
   HITS_CHANNEL,
   type HitEventTemplate,
+  type HitTotals,
   hitEventTemplate,
+  readHitTotals,
 } from '@app/hit-events';
 import { activeTraceIds } from '@app/observability';
 import { REDIS_CLIENT } from '@app/redis';
@@ -41,11 +43,6 @@ declare module 'ioredis' {
       eventSuffix: string,
     ): Result<[count: number, receivers: number], Context>;
   }
-}
-
-export interface HitTotals {
-  total: number;
-  byNode: Record<string, number>;
 }
 
 @Injectable()
@@ -116,19 +113,13 @@ export class HitPipeline {
   /** The authoritative totals, read together in one MULTI so they agree with each other. */
   async totals(): Promise<HitTotals> {
     const started = performance.now();
-    let replies: [Error | null, unknown][] | null;
     try {
-      replies = await this.redis.multi().get(COUNTER_KEY).hgetall(HITS_BY_NODE_KEY).exec();
-      const failed = replies?.find(([err]) => err !== null)?.[0];
-      if (!replies || failed) throw failed ?? new Error('MULTI aborted');
+      const totals = await readHitTotals(this.redis);
+      this.totalsOk.observe((performance.now() - started) / 1000);
+      return totals;
     } catch (err) {
       this.totalsError.observe((performance.now() - started) / 1000);
       throw fromRedisError(err);
     }
-    this.totalsOk.observe((performance.now() - started) / 1000);
-    const byNodeRaw = (replies[1][1] ?? {}) as Record<string, string>;
-    const byNode: Record<string, number> = {};
-    for (const name of Object.keys(byNodeRaw).sort()) byNode[name] = Number(byNodeRaw[name]);
-    return { total: Number(replies[0][1] ?? 0), byNode };
   }
 }

@@ -1,7 +1,8 @@
 import { Controller, Get, Head, Inject, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { WEB_CONFIG, type WebConfig } from '../config/web.config';
-import { HitPipeline, type HitTotals } from './hit.pipeline';
+import type { HitTotals } from '@app/hit-events';
+import { HitPipeline } from './hit.pipeline';
 
 @Controller()
 export class HitsController {
