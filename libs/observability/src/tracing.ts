@@ -74,6 +74,17 @@ export function startTracing(options: TracingOptions): Tracing {
         '@opentelemetry/instrumentation-net': { enabled: false },
         // Our pino mixin adds trace_id/span_id itself (works with or without the SDK).
         '@opentelemetry/instrumentation-pino': { enabled: false },
+        // A span per express/router middleware layer and per Nest handler made tracing cost the
+        // web node three quarters of its throughput (npm run bench, docs/performance.md) for
+        // spans that say little: the http server span gets its route from
+        // httpMetricsMiddleware instead.
+        '@opentelemetry/instrumentation-express': { enabled: false },
+        '@opentelemetry/instrumentation-nestjs-core': { enabled: false },
+        '@opentelemetry/instrumentation-router': { enabled: false },
+        '@opentelemetry/instrumentation-connect': { enabled: false },
+        // The command name is enough: the hit script's arguments (a whole event per hit) made
+        // every Redis span large to build and to export.
+        '@opentelemetry/instrumentation-ioredis': { dbStatementSerializer: (command) => command },
         '@opentelemetry/instrumentation-http': {
           ignoreIncomingRequestHook: options.ignoreIncomingRequest ?? traceEverything,
         },
