@@ -34,8 +34,9 @@ export async function startGatewayApp(
   app.disable('x-powered-by');
   app.set('etag', false);
   const admin: Server = app.getHttpServer();
-  // Live view streams (SSE) stay open indefinitely: no whole-request timeout on the admin port.
-  admin.requestTimeout = 0;
+  // Bounds on receiving a request (not on the response: live view streams stay open).
+  admin.headersTimeout = 10_000;
+  admin.requestTimeout = 30_000;
   await app.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   const core = app.get(GatewayCore);
   const { port } = admin.address() as AddressInfo;

@@ -56,6 +56,16 @@ describe('SmoothWeightedRoundRobin', () => {
     expect(rr.pick([a, b, c], 1, new Set([a, b]))).toBeUndefined();
   });
 
+  it('in panic mode picks actively ejected upstreams but never passively ejected ones', () => {
+    const [a, b] = [upstream('a', 1), upstream('b', 1)];
+    const fail = { at: 't', ok: false, status: 503 };
+    a.recordCheck(fail, 1, 1); // answers, but not ready
+    b.recordFailure(0); // does not answer
+    const rr = new SmoothWeightedRoundRobin();
+    expect(rr.pick([a, b], 1, none)).toBeUndefined();
+    expect([1, 2, 3].map(() => rr.pick([a, b], 1, none, 'panic')?.id)).toEqual(['a', 'a', 'a']);
+  });
+
   it('lowers a failing upstream’s effective weight and lets it recover one step per pick', () => {
     const a = upstream('a', 4, 2);
     const rr = new SmoothWeightedRoundRobin();

@@ -5,11 +5,18 @@ import type { Upstream } from '../upstreams/upstream';
  * request; `onSuccess`/`onFailure` tell it how the attempt went. Every strategy shares this
  * interface so the proxy never knows which one runs.
  */
+/**
+ * Which upstreams a pick may choose: those in rotation, or — in panic mode, when none is — those
+ * not passively ejected (see {@link Upstream.isReachable}).
+ */
+export type Eligibility = 'healthy' | 'panic';
+
 export interface Balancer {
   pick(
     upstreams: readonly Upstream[],
     now: number,
     tried: ReadonlySet<Upstream>,
+    eligibility?: Eligibility,
   ): Upstream | undefined;
   onSuccess(upstream: Upstream): void;
   onFailure(upstream: Upstream): void;
@@ -22,11 +29,16 @@ export interface Balancer {
  * `weight` times, spread out rather than in runs (1:2:3 → c b a c b c … never c c c).
  */
 export class SmoothWeightedRoundRobin implements Balancer {
-  pick(upstreams: readonly Upstream[], now: number, tried: ReadonlySet<Upstream>) {
+  pick(
+    upstreams: readonly Upstream[],
+    now: number,
+    tried: ReadonlySet<Upstream>,
+    eligibility: Eligibility = 'healthy',
+  ) {
     let best: Upstream | undefined;
     let total = 0;
     for (const upstream of upstreams) {
-      if (tried.has(upstream) || !upstream.isAvailable(now)) continue;
+      if (tried.has(upstream) || !eligible(upstream, now, eligibility)) continue;
       upstream.currentWeight += upstream.effectiveWeight;
       total += upstream.effectiveWeight;
       // Recover an effective weight lowered by failures, one step per pick (nginx).
@@ -57,11 +69,16 @@ export class LeastConnections implements Balancer {
   private readonly tieBreak = new SmoothWeightedRoundRobin();
   private readonly tied = new Set<Upstream>();
 
-  pick(upstreams: readonly Upstream[], now: number, tried: ReadonlySet<Upstream>) {
+  pick(
+    upstreams: readonly Upstream[],
+    now: number,
+    tried: ReadonlySet<Upstream>,
+    eligibility: Eligibility = 'healthy',
+  ) {
     let best: Upstream | undefined;
     let ties = 0;
     for (const upstream of upstreams) {
-      if (tried.has(upstream) || !upstream.isAvailable(now)) continue;
+      if (tried.has(upstream) || !eligible(upstream, now, eligibility)) continue;
       if (!best || upstream.inFlight * best.weight < best.inFlight * upstream.weight) {
         best = upstream;
         ties = 1;
@@ -77,7 +94,7 @@ export class LeastConnections implements Balancer {
         this.tied.add(upstream);
     }
     for (const upstream of tried) this.tied.add(upstream);
-    return this.tieBreak.pick(upstreams, now, this.tied);
+    return this.tieBreak.pick(upstreams, now, this.tied, eligibility);
   }
 
   onSuccess(): void {}
@@ -85,6 +102,10 @@ export class LeastConnections implements Balancer {
   onFailure(upstream: Upstream): void {
     this.tieBreak.onFailure(upstream);
   }
+}
+
+function eligible(upstream: Upstream, now: number, eligibility: Eligibility): boolean {
+  return eligibility === 'healthy' ? upstream.isAvailable(now) : upstream.isReachable(now);
 }
 
 export function createBalancer(kind: 'round_robin' | 'least_conn'): Balancer {

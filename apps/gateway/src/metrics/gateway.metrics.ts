@@ -13,6 +13,7 @@ export class GatewayMetrics implements UpstreamEvents {
   readonly duration: Histogram<'upstream'>;
   readonly ejections: Counter<'upstream' | 'reason'>;
   readonly retries: Counter<'upstream'>;
+  readonly panics: Counter;
   readonly hitEventsReceived: Counter;
   readonly hitEventsInvalid: Counter<'reason'>;
   readonly liveDropped: Counter;
@@ -45,6 +46,11 @@ export class GatewayMetrics implements UpstreamEvents {
       name: 'gateway_retries_total',
       help: 'Requests retried on another upstream after this upstream failed.',
       labelNames: ['upstream'],
+      registers,
+    });
+    this.panics = new Counter({
+      name: 'gateway_panic_requests_total',
+      help: 'Requests sent while no upstream was in rotation (panic mode: passively healthy ones tried anyway).',
       registers,
     });
     this.hitEventsReceived = new Counter({

@@ -31,11 +31,12 @@ export class DataPlane {
   ) {
     this.server = createServer(
       {
-        // Slowloris: headers must arrive within this, or the connection is closed (408).
+        // Slowloris: headers must arrive within this, or the connection is closed (408)...
         headersTimeout: config.CLIENT_HEADER_TIMEOUT_MS,
-        // Whole-request bound off: long downloads and uploads are legitimate; the body
-        // timeouts on the upstream side bound silence instead.
-        requestTimeout: 0,
+        // ...checked this often (Node's default, 30 s, would let a slow client linger).
+        connectionsCheckingInterval: Math.min(1000, config.CLIENT_HEADER_TIMEOUT_MS),
+        // The whole request (headers and body, not the response) within Node's default 5 min.
+        requestTimeout: 300_000,
         keepAliveTimeout: config.CLIENT_KEEPALIVE_TIMEOUT_MS,
       },
       proxy.handle,

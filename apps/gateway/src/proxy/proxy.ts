@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { EXEMPLAR_TRACE_ID_LABEL, activeTraceIds, endSpan, pathOf } from '@app/observability';
 import type { LabelValues } from 'prom-client';
-import type { Balancer } from '../balancer/balancer';
+import type { Balancer, Eligibility } from '../balancer/balancer';
 import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayError, fromTransportError } from '../errors/gateway-errors';
 import { type GatewayMetrics, NO_UPSTREAM } from '../metrics/gateway.metrics';
@@ -93,9 +93,10 @@ export class ProxyHandler {
     const deadline = Date.now() + this.config.RETRY_TIMEOUT_MS;
 
     const tried = new Set<Upstream>();
+    const eligibility = this.eligibility();
     let failure: GatewayError | undefined;
     for (let attempt = 0; attempt < this.config.RETRY_TRIES; attempt++) {
-      const upstream = this.balancer.pick(this.registry.upstreams, Date.now(), tried);
+      const upstream = this.balancer.pick(this.registry.upstreams, Date.now(), tried, eligibility);
       if (!upstream) break;
       tried.add(upstream);
       const outcome = await this.attempt(
@@ -116,6 +117,19 @@ export class ProxyHandler {
     }
     this.answerError(req, res, failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'));
     this.record(req, res, requestId, undefined, started);
+  }
+
+  /**
+   * Panic mode (Envoy's healthy panic threshold, at 0%): when no upstream is in rotation, try
+   * those that still accept connections. When every node fails its readiness check at once the
+   * cause is usually shared (Redis down): the nodes' own answer (503 REDIS_UNAVAILABLE) tells
+   * the client more than NO_HEALTHY_UPSTREAM, and costs them nothing.
+   */
+  private eligibility(): Eligibility {
+    const now = Date.now();
+    for (const upstream of this.registry.upstreams) if (upstream.isAvailable(now)) return 'healthy';
+    this.metrics.panics.inc();
+    return 'panic';
   }
 
   /** Requests answered by the gateway itself, before any upstream is involved. */

@@ -83,6 +83,16 @@ export class Upstream {
     return !this.passiveEjected;
   }
 
+  /**
+   * May this upstream be tried when every upstream is out of rotation (panic mode)? Only
+   * passive ejections count then: an upstream that answers its health check with 503 still
+   * answers, and its own error says more than NO_HEALTHY_UPSTREAM.
+   */
+  isReachable(now: number): boolean {
+    this.isAvailable(now); // lets an expired passive ejection lapse
+    return !this.passiveEjected;
+  }
+
   get state(): 'up' | 'down' {
     return this.activeDown || (this.passiveEjected && Date.now() < this.passiveUntil)
       ? 'down'
