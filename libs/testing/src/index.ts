@@ -5,3 +5,4 @@ export * from './wait';
 export * from './node-process';
 export * from './promtool';
 export * from './prometheus-server';
+export * from './steady-load';
