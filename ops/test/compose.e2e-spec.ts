@@ -171,6 +171,29 @@ describe('docker compose stack (static checks)', () => {
     expect(grafana.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
   });
 
+  it('keeps secrets out of the repository', async () => {
+    const { stdout } = await run('git', ['ls-files'], { cwd: ROOT });
+    const tracked = stdout.trim().split('\n');
+    expect(tracked.filter((f) => /(^|\/)\.env$/.test(f))).toEqual([]);
+    const { stdout: ignored } = await run('git', ['check-ignore', '.env'], { cwd: ROOT });
+    expect(ignored.trim()).toBe('.env');
+    // .env.example documents names; no secret-looking variable carries a value.
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const secretsWithValues = example
+      .split('\n')
+      .filter((line) => /^[A-Z_]*(PASSWORD|SECRET|TOKEN|API_KEY)[A-Z_]*=.+/.test(line));
+    expect(secretsWithValues).toEqual([]);
+    for (const file of tracked.filter(
+      (f) => !f.endsWith('.png') && !f.endsWith('package-lock.json'),
+    )) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect([
+        file,
+        /-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{36}/.test(text),
+      ]).toEqual([file, false]);
+    }
+  });
+
   describe('promtool', () => {
     it('accepts the Prometheus configuration and its rules', async () => {
       // The config names the rule file by its path inside the container; check a copy whose

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HITS_CHANNEL, parseHitEvent } from '@app/hit-events';
 import { NodeProcess, RedisServer, freePort, waitFor } from '@app/testing';
 import Redis from 'ioredis';
+import { TestUpstream } from './helpers';
 
 /**
  * The built gateway (dist/apps/gateway/main.js) as its own process, in front of three built
@@ -34,6 +35,36 @@ describe('gateway process', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('on SIGTERM finishes slow requests in flight, refuses new connections, exits 0', async () => {
+    const slow = await TestUpstream.start('slow');
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    slow.handler = (_req, res) => void released.then(() => res.end('done'));
+    try {
+      const proc = NodeProcess.start('gateway', {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ADMIN_PORT: '0',
+        UPSTREAMS: slow.url,
+        HEALTH_CHECK_INTERVAL_MS: '0',
+      });
+      procs.push(proc);
+      const [, url] = await proc.waitForLog(/data plane listening on (http:\/\/\S+) /);
+      const inFlight = Array.from({ length: 5 }, () =>
+        fetch(`${url}/`).then(async (r) => [r.status, await r.text()]),
+      );
+      await waitFor(() => (slow.traffic.length === 5 ? true : undefined));
+      proc.kill('SIGTERM');
+      await proc.waitForLog(/SIGTERM: draining/);
+      await expect(fetch(`${url}/`)).rejects.toThrow(/fetch failed/);
+      release();
+      expect(await Promise.all(inFlight)).toEqual(Array.from({ length: 5 }, () => [200, 'done']));
+      expect(await proc.exited).toBe(0);
+    } finally {
+      await slow.kill();
+    }
   });
 
   describe('in front of three web nodes and Redis', () => {

@@ -12,6 +12,8 @@ export const GATEWAY_ERRORS = {
   NO_HEALTHY_UPSTREAM: { status: 503, message: 'No healthy upstream is available.' },
   /** The request body is larger than MAX_BODY_BYTES (nginx client_max_body_size). */
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  /** A request the gateway will not forward (a malformed Host header). */
+  BAD_REQUEST: { status: 400, message: 'The Host header is not a valid host[:port].' },
   /** Admin paths are served on the admin port only, never through the data plane. */
   NOT_FOUND: { status: 404, message: 'Not found.' },
   /** The client went away before the answer (nginx's 499); never sent, only counted. */

@@ -44,6 +44,10 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 
 const ADMIN_PATHS = new Set(['/metrics', '/upstreams', '/events']);
 const ADMIN_PREFIXES = ['/health/', '/admin/'];
 
+/** RFC 9110 §7.2 Host: a reg-name or IPv4 (RFC 3986 unreserved/sub-delims/pct) or [IPv6], and a port. */
+const VALID_HOST =
+  /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
+
 /** One upstream attempt's outcome: the response went out, or a catalogued failure. */
 type Attempt = { done: true; upstream: Upstream } | { done: false; error: GatewayError };
 
@@ -138,6 +142,9 @@ export class ProxyHandler {
     if (ADMIN_PATHS.has(path) || ADMIN_PREFIXES.some((prefix) => path.startsWith(prefix))) {
       return new GatewayError('NOT_FOUND');
     }
+    // Node requires a Host on HTTP/1.1; an upstream must not receive one that is not a host.
+    const host = req.headers.host;
+    if (host !== undefined && !VALID_HOST.test(host)) return new GatewayError('BAD_REQUEST');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.config.MAX_BODY_BYTES) return new GatewayError('BODY_TOO_LARGE');
     return undefined;
