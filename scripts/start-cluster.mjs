@@ -6,11 +6,11 @@
 //   prometheus on 127.0.0.1:9090 when it is on PATH: the compose scrape config and alert rules,
 //   targets moved to these processes (data in .data/prometheus)
 // Output is prefixed per process; Ctrl-C stops them all (each drains first).
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import concurrently from 'concurrently';
+import { onPath } from './lib/processes.mjs';
 import { localPrometheusConfig } from '../ops/local/prometheus-config.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -124,15 +124,6 @@ result.then(
   () => process.exit(0),
   () => process.exit(0), // a process killed by Ctrl-C "fails"; that is a normal stop here
 );
-
-function onPath(binary) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function fail(message) {
   console.error(`npm start: ${message}`);

@@ -3,6 +3,7 @@
 import { check } from 'k6';
 import http from 'k6/http';
 import { Counter, Rate } from 'k6/metrics';
+import type { Options } from 'k6/options';
 import { textSummary } from 'https://jslib.k6.io/k6-summary/0.1.0/index.js';
 import { type Weights, formatSplit, parseWeights, shareThresholds } from './distribution.ts';
 
@@ -27,6 +28,23 @@ export function commonThresholds(p95Ms: number, p99Ms: number): Record<string, s
     http_req_duration: [`p(95)<${p95Ms}`, `p(99)<${p99Ms}`],
     checks: ['rate>0.99'],
     ...shareThresholds('node_share', WEIGHTS, SHARE_TOLERANCE),
+  };
+}
+
+/**
+ * A constant-arrival-rate scenario with VUs sized for it (k6 adds VUs up to maxVUs when
+ * responses slow down, so the rate holds; a rate it cannot hold shows as dropped_iterations).
+ */
+export function constantRate(name: string, rate: number, duration: string): Options['scenarios'] {
+  return {
+    [name]: {
+      executor: 'constant-arrival-rate',
+      rate,
+      timeUnit: '1s',
+      duration,
+      preAllocatedVUs: Math.max(10, Math.ceil(rate / 10)),
+      maxVUs: Math.max(50, rate),
+    },
   };
 }
 

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { EXEMPLAR_TRACE_ID_LABEL } from '@app/observability';
-import { NodeProcess, PrometheusServer, RedisServer, freePort, waitFor } from '@app/testing';
+import {
+  NodeProcess,
+  PrometheusServer,
+  RedisServer,
+  freePort,
+  startWebProcesses,
+  waitFor,
+} from '@app/testing';
 import { DASHBOARDS } from '../grafana/src/dashboards';
 import { localPrometheusConfig } from '../local/prometheus-config';
 import { ROOT } from './stack';
@@ -28,22 +35,12 @@ describe('Grafana dashboards against live Prometheus data', () => {
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    const targets: Record<string, string> = {};
-    const webUrls: string[] = [];
-    for (const name of ['web1', 'web2', 'web3']) {
-      const port = await freePort();
-      const web = NodeProcess.start('web', {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        NODE_NAME: name,
-        REDIS_URL: redis.url,
-        SHUTDOWN_DELAY_MS: '0',
-      });
-      procs.push(web);
-      await web.waitForLog(/listening on/);
-      targets[`${name}:3000`] = `127.0.0.1:${port}`;
-      webUrls.push(`http://127.0.0.1:${port}`);
-    }
+    const webs = await startWebProcesses(redis.url);
+    procs.push(...webs.map((w) => w.proc));
+    const targets: Record<string, string> = Object.fromEntries(
+      webs.map((w) => [`${w.name}:3000`, `127.0.0.1:${w.port}`]),
+    );
+    const webUrls = webs.map((w) => w.url);
     const adminPort = await freePort();
     const gateway = NodeProcess.start('gateway', {
       PORT: '0',

@@ -1,6 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeProcess, RedisServer, freePort, percentile, steadyLoad, waitFor } from '@app/testing';
+import {
+  NodeProcess,
+  RedisServer,
+  type WebProcess,
+  freePort,
+  percentile,
+  startWebProcess,
+  startWebProcesses,
+  steadyLoad,
+  waitFor,
+} from '@app/testing';
 import Redis from 'ioredis';
 
 /**
@@ -12,38 +22,21 @@ import Redis from 'ioredis';
 const RATE = 100;
 const report: Record<string, unknown> = {};
 
-interface Web {
-  name: string;
-  port: number;
-  proc: NodeProcess;
-}
-
 describe('faults under load (real processes)', () => {
   let redis: RedisServer;
-  let webs: Web[];
+  let webs: WebProcess[];
   let gateway: NodeProcess;
   let url: string;
   let admin: string;
 
-  async function startWeb(name: string, port: number): Promise<Web> {
-    const proc = NodeProcess.start('web', {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_NAME: name,
-      REDIS_URL: redis.url,
-      LOG_LEVEL: 'warn',
-      REDIS_TIMEOUT_MS: '300',
-      // Long enough for the gateway's active check (every 200 ms) to see the node go unready.
-      SHUTDOWN_DELAY_MS: '800',
-    });
-    await waitFor(
-      async () => ((await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined),
-      {
-        what: `${name} live`,
-      },
-    );
-    return { name, port, proc };
-  }
+  const webEnv = {
+    // Web logs at warn: 100 requests/s of request lines would only slow the run down.
+    LOG_LEVEL: 'warn',
+    REDIS_TIMEOUT_MS: '300',
+    // Long enough for the gateway's active check (every 200 ms) to see the node go unready.
+    SHUTDOWN_DELAY_MS: '800',
+  };
+  const startWeb = (name: string, port: number) => startWebProcess(name, port, redis.url, webEnv);
 
   async function upstreams(): Promise<
     { node: string | null; state: string; ejections: number; id: string }[]
@@ -63,8 +56,7 @@ describe('faults under load (real processes)', () => {
 
   beforeEach(async () => {
     redis = await RedisServer.start({ appendOnly: true });
-    webs = [];
-    for (const name of ['web1', 'web2', 'web3']) webs.push(await startWeb(name, await freePort()));
+    webs = await startWebProcesses(redis.url, webEnv);
     const adminPort = await freePort();
     gateway = NodeProcess.start('gateway', {
       PORT: '0',

@@ -1,7 +1,7 @@
 import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HITS_CHANNEL, parseHitEvent } from '@app/hit-events';
-import { NodeProcess, RedisServer, freePort, waitFor } from '@app/testing';
+import { NodeProcess, RedisServer, startWebProcesses, waitFor } from '@app/testing';
 import Redis from 'ioredis';
 import { TestUpstream } from './helpers';
 
@@ -98,21 +98,9 @@ describe('gateway process', () => {
     it('splits traffic 1:2:3 in Redis and carries one trace from client to Redis', async () => {
       const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
       const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_BSP_SCHEDULE_DELAY: '100' };
-      const webUrls: string[] = [];
-      for (const name of ['web1', 'web2', 'web3']) {
-        const port = await freePort();
-        const web = NodeProcess.start('web', {
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          NODE_NAME: name,
-          REDIS_URL: redis.url,
-          SHUTDOWN_DELAY_MS: '0',
-          ...tracing,
-        });
-        procs.push(web);
-        await web.waitForLog(/listening on/);
-        webUrls.push(`http://127.0.0.1:${port}`);
-      }
+      const webs = await startWebProcesses(redis.url, tracing);
+      procs.push(...webs.map((w) => w.proc));
+      const webUrls = webs.map((w) => w.url);
       const gateway = NodeProcess.start('gateway', {
         PORT: '0',
         HOST: '127.0.0.1',

@@ -6,3 +6,4 @@ export * from './node-process';
 export * from './promtool';
 export * from './prometheus-server';
 export * from './steady-load';
+export * from './web-process';
