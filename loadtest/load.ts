@@ -2,12 +2,12 @@
 // right and latency in bounds?
 //   RATE=200 DURATION=2m k6 run loadtest/load.ts
 import type { Options } from 'k6/options';
-import { TESTID, commonThresholds, constantRate, hit, summary } from './lib/k6-common.ts';
+import { commonThresholds, constantRate, hit, summary, testId } from './lib/k6-common.ts';
 
 export const options: Options = {
   scenarios: constantRate('load', Number(__ENV.RATE || '200'), __ENV.DURATION || '2m'),
   thresholds: commonThresholds(100, 250),
-  tags: { testid: TESTID },
+  tags: { testid: testId('load') },
 };
 
 export default function (): void {

@@ -3,7 +3,7 @@
 //   k6 run loadtest/smoke.ts                       (BASE_URL=http://localhost:8080)
 //   docker compose --profile loadtest run --rm k6 run /scripts/smoke.ts
 import type { Options } from 'k6/options';
-import { BASE_URL, TESTID, commonThresholds, hit, summary } from './lib/k6-common.ts';
+import { BASE_URL, commonThresholds, hit, summary, testId } from './lib/k6-common.ts';
 
 export const options: Options = {
   scenarios: {
@@ -12,11 +12,11 @@ export const options: Options = {
     smoke: { executor: 'shared-iterations', vus: 1, iterations: 100, maxDuration: '1m' },
   },
   thresholds: commonThresholds(200, 500),
-  tags: { testid: TESTID },
+  tags: { testid: testId('smoke') },
 };
 
 export function setup(): void {
-  console.log(`smoke: 100 requests to ${BASE_URL}/ (testid ${TESTID})`);
+  console.log(`smoke: 100 requests to ${BASE_URL}/ (testid ${testId('smoke')})`);
 }
 
 export default function (): void {

@@ -1,7 +1,7 @@
 // A sudden burst on top of a low base rate, and back: no errors, the split holds, latency
 // recovers.   BASE_RATE=50 SPIKE_RATE=2000 k6 run loadtest/spike.ts
 import type { Options } from 'k6/options';
-import { TESTID, commonThresholds, hit, summary } from './lib/k6-common.ts';
+import { commonThresholds, hit, summary, testId } from './lib/k6-common.ts';
 
 const BASE = Number(__ENV.BASE_RATE || '50');
 const SPIKE = Number(__ENV.SPIKE_RATE || '2000');
@@ -24,7 +24,7 @@ export const options: Options = {
     },
   },
   thresholds: commonThresholds(250, 1000),
-  tags: { testid: TESTID },
+  tags: { testid: testId('spike') },
 };
 
 export default function (): void {

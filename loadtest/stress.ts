@@ -2,7 +2,7 @@
 // stage is the cluster's capacity on that machine.
 //   START_RATE=100 PEAK_RATE=5000 STAGE=30s k6 run loadtest/stress.ts
 import type { Options } from 'k6/options';
-import { TESTID, hit, summary, WEIGHTS } from './lib/k6-common.ts';
+import { WEIGHTS, hit, summary, testId } from './lib/k6-common.ts';
 import { shareThresholds } from './lib/distribution.ts';
 
 const START = Number(__ENV.START_RATE || '100');
@@ -34,7 +34,7 @@ export const options: Options = {
     checks: ['rate>0.99'],
     ...shareThresholds('node_share', WEIGHTS, Number(__ENV.SHARE_TOLERANCE || '0.05')),
   },
-  tags: { testid: TESTID },
+  tags: { testid: testId('stress') },
 };
 
 export default function (): void {

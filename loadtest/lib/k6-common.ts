@@ -11,8 +11,14 @@ export const BASE_URL = __ENV.BASE_URL || 'http://localhost:8080';
 export const WEIGHTS: Weights = parseWeights(__ENV.WEIGHTS || 'web1=1,web2=2,web3=3');
 /** Allowed absolute difference between a node's share and its weight's share. */
 export const SHARE_TOLERANCE = Number(__ENV.SHARE_TOLERANCE || '0.05');
-/** Tags every sample, so Grafana's k6 dashboard can pick one run. */
-export const TESTID = __ENV.TESTID || `${__ENV.K6_SCRIPT || 'run'}-${new Date().toISOString()}`;
+/**
+ * The `testid` tag on every sample, so Grafana's k6 dashboard can pick one run: TESTID if given
+ * (e.g. `TESTID=load-$(date +%s)`), else the scenario's name. Deterministic on purpose: k6
+ * evaluates this code once per VU, and a timestamp would differ between them.
+ */
+export function testId(scenario: string): string {
+  return __ENV.TESTID || scenario;
+}
 
 /** Responses per node (x-served-by): the split, exported to Prometheus as k6_node_hits_total. */
 const nodeHits = new Counter('node_hits');
