@@ -36,7 +36,7 @@ export const gatewayConfigSchema = z.object({
 
   /** Active checks: GET <upstream><path> every interval; 0 turns them off. */
   HEALTH_CHECK_PATH: z.string().startsWith('/').default('/health/ready'),
-  HEALTH_CHECK_INTERVAL_MS: nonNegativeInt(2000),
+  HEALTH_CHECK_INTERVAL_MS: nonNegativeInt(1000),
   HEALTH_CHECK_TIMEOUT_MS: positiveInt(1000),
   /** Consecutive failed checks that eject an upstream / passed checks that re-admit it. */
   HEALTH_CHECK_FAILS: positiveInt(2),

@@ -11,7 +11,7 @@ describe('webConfigSchema', () => {
       NODE_NAME: hostname(),
       LOG_LEVEL: 'info',
       REDIS_TIMEOUT_MS: 500,
-      SHUTDOWN_DELAY_MS: 2000,
+      SHUTDOWN_DELAY_MS: 3000,
       SHUTDOWN_TIMEOUT_MS: 5000,
       OTEL_SERVICE_NAME: 'web',
     });

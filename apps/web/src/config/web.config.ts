@@ -18,9 +18,10 @@ export const webConfigSchema = z.object({
   LOG_LEVEL: logLevel,
   /** Bound on any one Redis command: a request never waits longer on Redis. */
   REDIS_TIMEOUT_MS: positiveInt(500),
-  /** After SIGTERM, how long readiness answers 503 before the listener closes (lets load
-   * balancers stop sending new requests first). */
-  SHUTDOWN_DELAY_MS: nonNegativeInt(2000),
+  /** After SIGTERM, how long readiness answers 503 before the listener closes, so load
+   * balancers stop sending new requests first: longer than the gateway needs to notice
+   * (HEALTH_CHECK_FAILS × HEALTH_CHECK_INTERVAL_MS = 2 × 1 s by default). */
+  SHUTDOWN_DELAY_MS: nonNegativeInt(3000),
   /** Upper bound on draining in-flight requests after the listener closes. */
   SHUTDOWN_TIMEOUT_MS: positiveInt(5000),
   ...otelSchema('web').shape,
