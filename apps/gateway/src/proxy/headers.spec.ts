@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { forwardRequestHeaders, forwardResponseHeaders, requestIdOf } from './headers';
+import { clientHeaders, forwardRequestHeaders, requestIdOf } from './headers';
 
 function request(headers: Record<string, string>, remoteAddress = '10.1.2.3'): IncomingMessage {
   return { headers, socket: { remoteAddress } } as unknown as IncomingMessage;
@@ -40,22 +40,52 @@ describe('forwardRequestHeaders', () => {
   });
 });
 
-describe('forwardResponseHeaders', () => {
-  it('keeps end-to-end fields (multi-valued too) and drops hop-by-hop ones', () => {
+describe('clientHeaders', () => {
+  const raw = (...pairs: string[]) => pairs.map((p) => Buffer.from(p, 'latin1'));
+
+  it('keeps end-to-end fields (repeated ones too) and drops hop-by-hop ones', () => {
     expect(
-      forwardResponseHeaders({
-        'content-type': 'text/plain',
-        'set-cookie': ['a=1', 'b=2'],
-        connection: 'close, x-internal',
-        'x-internal': '1',
-        'keep-alive': 'timeout=5',
-        'transfer-encoding': 'chunked',
-        'x-served-by': 'web2',
-      }),
+      clientHeaders(
+        raw(
+          'Content-Type',
+          'text/plain',
+          'Set-Cookie',
+          'a=1',
+          'Set-Cookie',
+          'b=2',
+          'Connection',
+          'close, X-Internal',
+          'X-Internal',
+          '1',
+          'Keep-Alive',
+          'timeout=5',
+          'Transfer-Encoding',
+          'chunked',
+          'X-Served-By',
+          'web2',
+        ),
+      ),
     ).toEqual({
-      'content-type': 'text/plain',
-      'set-cookie': ['a=1', 'b=2'],
-      'x-served-by': 'web2',
+      headers: [
+        'Content-Type',
+        'text/plain',
+        'Set-Cookie',
+        'a=1',
+        'Set-Cookie',
+        'b=2',
+        'X-Served-By',
+        'web2',
+      ],
+      servedBy: 'web2',
+      sized: false,
+    });
+  });
+
+  it('says whether the response is sized', () => {
+    expect(clientHeaders(raw('content-length', '5'))).toEqual({
+      headers: ['content-length', '5'],
+      servedBy: undefined,
+      sized: true,
     });
   });
 });

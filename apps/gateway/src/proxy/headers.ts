@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -62,14 +62,33 @@ export function forwardRequestHeaders(
   return out;
 }
 
-/** Headers for the client's response: the upstream's, minus hop-by-hop fields. */
-export function forwardResponseHeaders(headers: IncomingHttpHeaders): OutgoingHeaders {
-  const named = connectionOptions(headers.connection);
-  const out: OutgoingHeaders = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
-    const value = headers[name];
-    if (value !== undefined) out[name] = value;
+/**
+ * Headers for the client's response, from undici's raw response headers: the upstream's minus
+ * hop-by-hop fields, as the flat array `writeHead` takes. Also reports the upstream's
+ * `x-served-by` and whether the response is sized (has `Content-Length`).
+ */
+export function clientHeaders(raw: Buffer[]): {
+  headers: string[];
+  servedBy?: string;
+  sized: boolean;
+} {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 10 && raw[i].toString('latin1').toLowerCase() === 'connection') {
+      named = connectionOptions(raw[i + 1].toString('latin1'));
+    }
   }
-  return out;
+  const headers: string[] = [];
+  let servedBy: string | undefined;
+  let sized = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    const value = raw[i + 1].toString('latin1');
+    if (lower === 'x-served-by') servedBy = value;
+    else if (lower === 'content-length') sized = true;
+    headers.push(name, value);
+  }
+  return { headers, servedBy, sized };
 }

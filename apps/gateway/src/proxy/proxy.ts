@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { type Span, SpanKind, type Tracer, context, propagation, trace } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
@@ -20,13 +19,9 @@ import type { Upstream } from '../upstreams/upstream';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { type AccessLog, noAccessLog } from './access-log';
 import { BodyLimit } from './body-limit';
+import { RelayError, relay } from './relay';
 import type { DrainState } from './drain-state';
-import {
-  type OutgoingHeaders,
-  forwardRequestHeaders,
-  forwardResponseHeaders,
-  requestIdOf,
-} from './headers';
+import { type OutgoingHeaders, forwardRequestHeaders, requestIdOf } from './headers';
 
 type ProxyConfig = Pick<
   GatewayConfig,
@@ -167,47 +162,48 @@ export class ProxyHandler {
     const outgoing = this.withTraceContext(headers, span);
     upstream.inFlight++;
     upstream.requests++;
-    let responded = false;
     try {
-      const response = await this.registry.poolOf(upstream).request({
-        path,
-        method,
-        headers: outgoing,
-        body,
+      await relay(
+        this.registry.poolOf(upstream),
+        {
+          path,
+          method,
+          headers: outgoing,
+          body,
+          headersTimeout: Math.max(
+            1,
+            Math.min(this.config.UPSTREAM_HEADERS_TIMEOUT_MS, deadline - Date.now()),
+          ),
+        },
+        res,
         signal,
-        headersTimeout: Math.max(
-          1,
-          Math.min(this.config.UPSTREAM_HEADERS_TIMEOUT_MS, deadline - Date.now()),
-        ),
-      });
-      responded = true;
-      upstream.recordSuccess();
-      // Which node this upstream is (the web nodes say so): lets the live view match hit
-      // events, which carry node names, to upstreams and their weights.
-      const servedBy = response.headers['x-served-by'];
-      if (typeof servedBy === 'string') upstream.node = servedBy;
-      this.balancer.onSuccess(upstream);
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
-      const responseHeaders = forwardResponseHeaders(response.headers);
-      // While draining, ask keep-alive clients to reconnect (to a gateway that is staying).
-      if (this.drain.active) responseHeaders.connection = 'close';
-      res.writeHead(response.statusCode, responseHeaders);
-      // A stream that has nothing to send yet (SSE, long poll) gets its headers to the client
-      // now; anything else sends them with the first body chunk, in one write.
-      if (response.body.readableLength === 0 && !response.body.readableEnded) res.flushHeaders();
-      // Bodies stream both ways; a failure now can only cut the response short.
-      await streamTo(response.body, res);
+        {
+          responded: (status, servedBy) => {
+            upstream.recordSuccess();
+            this.balancer.onSuccess(upstream);
+            // Which node this upstream is (the web nodes say so): lets the live view match
+            // hit events, which carry node names, to upstreams and their weights.
+            if (servedBy !== undefined) upstream.node = servedBy;
+            span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+          },
+          // While draining, ask keep-alive clients to reconnect (to a gateway that is staying).
+          decorate: (responseHeaders) => {
+            if (this.drain.active) responseHeaders.push('connection', 'close');
+          },
+        },
+      );
       endSpan(span);
       return { done: true, upstream };
     } catch (err) {
-      const error = fromTransportError(err);
+      const cause = err instanceof RelayError ? err.cause : err;
+      const error = fromTransportError(cause);
       if (error.upstreamFault && !signal.aborted) {
         upstream.recordFailure(Date.now());
         this.balancer.onFailure(upstream);
       }
       span.setAttribute(ATTR_ERROR_TYPE, error.code);
-      endSpan(span, err);
-      if (responded || res.headersSent) {
+      endSpan(span, cause);
+      if ((err instanceof RelayError && err.responded) || res.headersSent) {
         // Bytes already went to the client: never retry, never answer twice.
         res.destroy();
         return { done: true, upstream };
@@ -294,28 +290,6 @@ export class ProxyHandler {
       requestId,
     });
   }
-}
-
-/**
- * Pipe an upstream body to the client; resolves when the response is complete, rejects when
- * either side breaks (and tears the other down). `stream.pipeline` would do the same but makes
- * and aborts an AbortController per call, which showed up at ~6% of the proxy's CPU.
- */
-function streamTo(body: Readable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: Error) => {
-      body.destroy();
-      res.destroy();
-      reject(err);
-    };
-    body.once('error', fail);
-    res.once('close', () => {
-      if (res.writableFinished) resolve();
-      else
-        fail(Object.assign(new Error('client closed the connection'), { code: 'UND_ERR_ABORTED' }));
-    });
-    body.pipe(res);
-  });
 }
 
 function hasRequestBody(req: IncomingMessage): boolean {

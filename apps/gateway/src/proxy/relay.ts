@@ -1,0 +1,92 @@
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { clientHeaders } from './headers';
+
+export interface RelayRequest {
+  path: string;
+  method: string;
+  headers: Record<string, string | string[]>;
+  body: Readable | null;
+  headersTimeout: number;
+}
+
+export interface RelayHooks {
+  /** Response headers arrived (status, the upstream's `x-served-by`); called once. */
+  responded(status: number, servedBy: string | undefined): void;
+  /** Last say on the client's headers (e.g. `connection: close` while draining). */
+  decorate(headers: string[]): void;
+}
+
+/** Why a relay failed, and whether the client already got part of the response. */
+export class RelayError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly responded: boolean,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'RelayError';
+  }
+}
+
+/**
+ * One upstream exchange, relayed straight into the client's response: undici's low-level
+ * `dispatch()` with a handler that writes each chunk as it arrives, pausing the upstream
+ * while the client's socket is full. Compared with `request()` plus piping its body stream
+ * this skips a Readable and a promise per request (docs/performance.md). Resolves when the response is complete; rejects
+ * with a {@link RelayError}.
+ */
+export function relay(
+  pool: Dispatcher,
+  request: RelayRequest,
+  res: ServerResponse,
+  signal: AbortSignal,
+  hooks: RelayHooks,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let responded = false;
+    let resume: (() => void) | undefined;
+    const onDrain = () => resume?.();
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abort) {
+        // The reason is not needed: an aborted exchange is classified as the client's doing.
+        if (signal.aborted) abort();
+        else signal.addEventListener('abort', () => abort(), { once: true });
+      },
+      onHeaders(status, raw, resumeUpstream) {
+        responded = true;
+        resume = resumeUpstream;
+        const { headers, servedBy, sized } = clientHeaders(raw);
+        hooks.responded(status, servedBy);
+        hooks.decorate(headers);
+        res.writeHead(status, headers);
+        // A stream with nothing to send yet (SSE, long poll) gets its headers now; a body that
+        // arrived with the headers (the usual case) leaves with them, in one write.
+        if (!sized) setImmediate(() => res.headersSent || res.destroyed || res.flushHeaders());
+        return true;
+      },
+      onData(chunk) {
+        const more = res.write(chunk);
+        if (!more) res.once('drain', onDrain);
+        return more;
+      },
+      onComplete() {
+        res.end();
+        resolve();
+      },
+      onError(err) {
+        reject(new RelayError(err, responded));
+      },
+    };
+    pool.dispatch(
+      {
+        path: request.path,
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        headersTimeout: request.headersTimeout,
+      },
+      handler,
+    );
+  });
+}
