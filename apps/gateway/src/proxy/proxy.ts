@@ -74,12 +74,13 @@ export class ProxyHandler {
     const started = performance.now();
     const method = req.method ?? 'GET';
     // One id for the whole path: the client's if sane, echoed back to it.
+    // (Echoed to the client in the response headers written below, not with setHeader():
+    // writeHead() then takes its header array as is instead of merging.)
     const requestId = requestIdOf(req);
-    res.setHeader('x-request-id', requestId);
 
     const refused = this.refuse(req);
     if (refused) {
-      this.answerError(req, res, refused);
+      this.answerError(req, res, refused, requestId);
       return this.record(req, res, requestId, undefined, started);
     }
 
@@ -99,6 +100,7 @@ export class ProxyHandler {
       if (!upstream) break;
       tried.add(upstream);
       const outcome = await this.attempt(
+        requestId,
         upstream,
         req,
         res,
@@ -114,7 +116,7 @@ export class ProxyHandler {
         break;
       this.metrics.retries.inc({ upstream: upstream.id });
     }
-    this.answerError(req, res, failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'));
+    this.answerError(req, res, failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'), requestId);
     this.record(req, res, requestId, undefined, started);
   }
 
@@ -147,6 +149,7 @@ export class ProxyHandler {
 
   /** One try on one upstream, inside its own client span. */
   private async attempt(
+    requestId: string,
     upstream: Upstream,
     req: IncomingMessage,
     res: ServerResponse,
@@ -186,8 +189,10 @@ export class ProxyHandler {
             if (servedBy !== undefined) upstream.node = servedBy;
             span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
           },
-          // While draining, ask keep-alive clients to reconnect (to a gateway that is staying).
+          // The request id goes back to the client; while draining, keep-alive clients are asked
+          // to reconnect (to a gateway that is staying).
           decorate: (responseHeaders) => {
+            responseHeaders.push('x-request-id', requestId);
             if (this.drain.active) responseHeaders.push('connection', 'close');
           },
         },
@@ -236,7 +241,12 @@ export class ProxyHandler {
     return outgoing;
   }
 
-  private answerError(req: IncomingMessage, res: ServerResponse, error: GatewayError): void {
+  private answerError(
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: GatewayError,
+    requestId: string,
+  ): void {
     if (error.code === 'CLIENT_CLOSED_REQUEST' || res.headersSent || res.destroyed) {
       res.statusCode = error.status;
       res.destroy();
@@ -246,6 +256,7 @@ export class ProxyHandler {
     res.writeHead(error.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
+      'x-request-id': requestId,
       // An unread request body cannot stay on a keep-alive connection; nor can a draining one.
       ...(this.drain.active || (hasRequestBody(req) && !req.readableEnded)
         ? { connection: 'close' }
