@@ -16,6 +16,8 @@ export const GATEWAY_ERRORS = {
   BAD_REQUEST: { status: 400, message: 'The Host header is not a valid host[:port].' },
   /** Admin paths are served on the admin port only, never through the data plane. */
   NOT_FOUND: { status: 404, message: 'Not found.' },
+  /** A bug in the gateway (logged); the process keeps serving. */
+  INTERNAL_ERROR: { status: 500, message: 'Internal error.' },
   /** The client went away before the answer (nginx's 499); never sent, only counted. */
   CLIENT_CLOSED_REQUEST: { status: 499, message: 'The client closed the request.' },
 } as const;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Logger } from '@nestjs/common';
 import { type Span, SpanKind, type Tracer, context, propagation, trace } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
@@ -28,6 +29,8 @@ type ProxyConfig = Pick<
   'RETRY_TRIES' | 'RETRY_TIMEOUT_MS' | 'UPSTREAM_HEADERS_TIMEOUT_MS' | 'MAX_BODY_BYTES'
 >;
 
+const INTERNAL_ERROR_BODY = new GatewayError('INTERNAL_ERROR').body;
+
 /** nginx retries only these (proxy_next_upstream without `non_idempotent`), RFC 9110 §9.2.2. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
@@ -51,6 +54,7 @@ type Attempt = { done: true; upstream: Upstream } | { done: false; error: Gatewa
  * computed at startup; the per-request path allocates only what the request itself needs.
  */
 export class ProxyHandler {
+  private readonly logger = new Logger('Proxy');
   /** Trace context fields we re-create per attempt (only when a propagator is registered). */
   private readonly traceFields: ReadonlySet<string>;
 
@@ -67,15 +71,23 @@ export class ProxyHandler {
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    void this.proxy(req, res);
+    // Every expected failure is answered inside proxy(); this is the net for a bug, so that it
+    // costs one request (500 or a cut connection), never the process.
+    this.proxy(req, res).catch((err: unknown) => {
+      this.logger.error({ err }, 'unexpected error while proxying');
+      if (res.headersSent) res.destroy();
+      else
+        res
+          .writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
+          .end(INTERNAL_ERROR_BODY);
+    });
   };
 
   private async proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const method = req.method ?? 'GET';
-    // One id for the whole path: the client's if sane, echoed back to it.
-    // (Echoed to the client in the response headers written below, not with setHeader():
-    // writeHead() then takes its header array as is instead of merging.)
+    // One id for the whole path: the client's if sane. It goes back to the client in the header
+    // list given to writeHead() (not setHeader(), which would make Node merge two lists).
     const requestId = requestIdOf(req);
 
     const refused = this.refuse(req);
