@@ -33,6 +33,7 @@ const ignoreRegistryEvents: RegistryListener = { changed: () => {}, resolveFaile
 export class UpstreamRegistry {
   private backends = new Map<string, Backend>();
   private list: readonly Upstream[] = [];
+  /** Derived from `backends` on every refresh: the proxy's lookup by upstream. */
   private pools = new Map<Upstream, Pool>();
   private readonly lastKnown = new Map<UpstreamSpec, string[]>();
   private timer?: NodeJS.Timeout;
@@ -91,9 +92,9 @@ export class UpstreamRegistry {
     const removed = [...this.backends.entries()].filter(([key]) => !next.has(key));
     const changed = removed.length > 0 || next.size !== this.backends.size;
     this.backends = next;
+    this.pools = new Map([...next.values()].map((b) => [b.upstream, b.pool]));
     this.list = [...next.values()].map((b) => b.upstream);
     for (const [, backend] of removed) {
-      this.pools.delete(backend.upstream);
       void backend.pool.close(); // lets in-flight requests finish
     }
     if (changed) this.listener.changed(this.list);
@@ -135,7 +136,6 @@ export class UpstreamRegistry {
       keepAliveMaxTimeout: this.config.UPSTREAM_IDLE_TIMEOUT_MS,
       pipelining: 1,
     });
-    this.pools.set(upstream, pool);
     return { upstream, pool };
   }
 }
