@@ -1,5 +1,6 @@
 // Order matters: configuration is validated before anything starts, and tracing starts before
-// Nest, express and undici are loaded so the auto-instrumentations can patch them.
+// Nest, express and undici are loaded so the instrumentations can patch
+// them.
 import { loadConfigOrExit } from '@app/config';
 import { exitOnSignals, exitOnStartFailure } from '@app/observability/process-lifecycle';
 import { startTracing } from '@app/observability/tracing';
@@ -11,9 +12,6 @@ const tracing = startTracing({
   // Our proxy makes its own client span per upstream attempt (with resend counts) and
   // injects traceparent itself; undici's instrumentation would double both.
   instrumentations: { '@opentelemetry/instrumentation-undici': { enabled: false } },
-  // Probes and scrapes on the admin port are not traffic worth a trace.
-  ignoreIncomingRequest: (req) =>
-    config.ADMIN_PORT !== 0 && req.socket.localPort === config.ADMIN_PORT,
 });
 
 async function main(): Promise<void> {

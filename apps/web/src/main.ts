@@ -1,16 +1,13 @@
 // Order matters: configuration is validated before anything starts, and tracing starts before
-// Nest, express and ioredis are loaded so the auto-instrumentations can patch them.
+// Nest, express and ioredis are loaded so the instrumentations can patch
+// them.
 import { loadConfigOrExit } from '@app/config';
 import { exitOnSignals, exitOnStartFailure } from '@app/observability/process-lifecycle';
 import { startTracing } from '@app/observability/tracing';
 import { webConfigSchema } from './config/web.config';
 
 const config = loadConfigOrExit(webConfigSchema, process.env, 'web');
-const tracing = startTracing({
-  defaultServiceName: 'web',
-  // Probes (every gateway health check) and scrapes are not traffic worth a trace.
-  ignoreIncomingRequest: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health/'),
-});
+const tracing = startTracing({ defaultServiceName: 'web' });
 
 async function main(): Promise<void> {
   const { startWebApp } = await import('./web.app');

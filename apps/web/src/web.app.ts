@@ -8,7 +8,9 @@ import {
   type MetricsRegistry,
   httpMetricsMiddleware,
   httpServerDurationHistogram,
+  httpServerTracingMiddleware,
 } from '@app/observability';
+import { trace } from '@opentelemetry/api';
 import { Logger } from 'nestjs-pino';
 import type { WebConfig } from './config/web.config';
 import { ShutdownState } from './lifecycle/shutdown.state';
@@ -40,6 +42,15 @@ export async function startWebApp(
   app.disable('x-powered-by');
   // Every GET / answers a new count: an ETag would only cost a hash per response.
   app.set('etag', false);
+
+  // First, so the server span covers every later middleware. Probes (every gateway health
+  // check) and scrapes are not traffic worth a trace.
+  app.use(
+    httpServerTracingMiddleware(
+      trace.getTracer('observable-cluster-web'),
+      (path) => path === '/metrics' || path.startsWith('/health/'),
+    ),
+  );
 
   const shutdownState = app.get(ShutdownState);
   const node = config.NODE_NAME;

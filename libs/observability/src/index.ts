@@ -1,3 +1,4 @@
+export * from './http-server-span';
 export * from './logging/logging';
 export * from './metrics/http-metrics';
 export * from './metrics/metrics.constants';

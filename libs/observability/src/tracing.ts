@@ -2,7 +2,6 @@ import {
   type InstrumentationConfigMap,
   getNodeAutoInstrumentations,
 } from '@opentelemetry/auto-instrumentations-node';
-import type { IncomingMessage } from 'node:http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
@@ -16,8 +15,6 @@ export interface TracingOptions {
   defaultServiceName: string;
   /** Per-instrumentation overrides merged over ours. */
   instrumentations?: InstrumentationConfigMap;
-  /** Incoming requests not worth a span (health probes, metric scrapes). */
-  ignoreIncomingRequest?: (req: IncomingMessage) => boolean;
   env?: Record<string, string | undefined>;
 }
 
@@ -85,9 +82,10 @@ export function startTracing(options: TracingOptions): Tracing {
         // The command name is enough: the hit script's arguments (a whole event per hit) made
         // every Redis span large to build and to export.
         '@opentelemetry/instrumentation-ioredis': { dbStatementSerializer: (command) => command },
-        '@opentelemetry/instrumentation-http': {
-          ignoreIncomingRequestHook: options.ignoreIncomingRequest ?? traceEverything,
-        },
+        // Server spans come from runInHttpServerSpan() (http-server-span.ts): the same
+        // conventions for a fraction of the cost per request. No app makes outgoing node:http
+        // calls worth a span (the gateway's upstream calls have their own client spans).
+        '@opentelemetry/instrumentation-http': { enabled: false },
         ...options.instrumentations,
       }),
     ],
@@ -95,5 +93,3 @@ export function startTracing(options: TracingOptions): Tracing {
   sdk.start();
   return { exporting, shutdown: () => sdk.shutdown() };
 }
-
-const traceEverything = () => false;

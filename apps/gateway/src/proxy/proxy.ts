@@ -10,7 +10,13 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { EXEMPLAR_TRACE_ID_LABEL, activeTraceIds, endSpan, pathOf } from '@app/observability';
+import {
+  EXEMPLAR_TRACE_ID_LABEL,
+  activeTraceIds,
+  endSpan,
+  pathOf,
+  runInHttpServerSpan,
+} from '@app/observability';
 import type { LabelValues } from 'prom-client';
 import type { Balancer, Eligibility } from '../balancer/balancer';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -70,7 +76,12 @@ export class ProxyHandler {
     this.traceFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
   }
 
+  /** The data port's request listener: the request's server span around proxy(). */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    runInHttpServerSpan(this.tracer, req, res, () => this.proxyOrAnswer500(req, res));
+  };
+
+  private proxyOrAnswer500(req: IncomingMessage, res: ServerResponse): void {
     // Every expected failure is answered inside proxy(); this is the net for a bug, so that it
     // costs one request (500 or a cut connection), never the process.
     this.proxy(req, res).catch((err: unknown) => {
@@ -81,7 +92,7 @@ export class ProxyHandler {
           .writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
           .end(INTERNAL_ERROR_BODY);
     });
-  };
+  }
 
   private async proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { trace } from '@opentelemetry/api';
-import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { Histogram, type LabelValues } from 'prom-client';
+import { setHttpRoute } from '../http-server-span';
 import { activeTraceIds } from '../trace-context';
 import { EXEMPLAR_TRACE_ID_LABEL, type MetricsRegistry } from './registry';
 
@@ -43,15 +42,10 @@ export function httpMetricsMiddleware(histogram: Histogram<HttpLabel>) {
     const start = process.hrtime.bigint();
     // Captured now: the active span is the request's server span only on this tick.
     const ids = activeTraceIds();
-    const span = trace.getActiveSpan();
-    // Before the http instrumentation ends the server span on 'finish': name it by its route
-    // (OTel semconv: "{method} {http.route}"), which only the router knows.
+    // Before the server span ends: name it by its route (OTel semconv: "{method} {http.route}"),
+    // which only the router knows.
     res.once('prefinish', () => {
-      if (span && req.route?.path) {
-        const route = `${req.baseUrl ?? ''}${req.route.path}`;
-        span.setAttribute(ATTR_HTTP_ROUTE, route);
-        span.updateName(`${req.method} ${route}`);
-      }
+      if (req.route?.path) setHttpRoute(res, req.method, `${req.baseUrl ?? ''}${req.route.path}`);
     });
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
