@@ -1,6 +1,5 @@
 // Order matters: configuration is validated before anything starts, and tracing starts before
-// Nest, express and ioredis are loaded so the instrumentations can patch
-// them.
+// Nest, express and ioredis are loaded so the instrumentations can patch them.
 import { loadConfigOrExit } from '@app/config';
 import { exitOnSignals, exitOnStartFailure } from '@app/observability/process-lifecycle';
 import { startTracing } from '@app/observability/tracing';
