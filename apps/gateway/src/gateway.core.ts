@@ -72,7 +72,9 @@ export class GatewayCore
       this.registry,
       this.balancer,
       metrics,
-      trace.getTracer('observable-cluster-gateway'),
+      config.OTEL_SDK_DISABLED === 'true'
+        ? undefined
+        : trace.getTracer('observable-cluster-gateway'),
       this.drain,
       accessLogger ? pinoAccessLog(accessLogger) : noAccessLog,
     );

@@ -44,13 +44,14 @@ export async function startWebApp(
   app.set('etag', false);
 
   // First, so the server span covers every later middleware. Probes (every gateway health
-  // check) and scrapes are not traffic worth a trace.
-  app.use(
-    httpServerTracingMiddleware(
-      trace.getTracer('observable-cluster-web'),
-      (path) => path === '/metrics' || path.startsWith('/health/'),
-    ),
-  );
+  // check) and scrapes are not traffic worth a trace. With tracing off, not even a no-op span.
+  if (config.OTEL_SDK_DISABLED !== 'true')
+    app.use(
+      httpServerTracingMiddleware(
+        trace.getTracer('observable-cluster-web'),
+        (path) => path === '/metrics' || path.startsWith('/health/'),
+      ),
+    );
 
   const shutdownState = app.get(ShutdownState);
   const node = config.NODE_NAME;

@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { type Span, SpanKind, type Tracer, context, propagation, trace } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  SpanKind,
+  type Tracer,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -26,6 +34,7 @@ import type { Upstream } from '../upstreams/upstream';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { type AccessLog, noAccessLog } from './access-log';
 import { BodyLimit } from './body-limit';
+import { ClientGone } from './client-gone';
 import { RelayError, relay } from './relay';
 import type { DrainState } from './drain-state';
 import { type OutgoingHeaders, forwardRequestHeaders, requestIdOf } from './headers';
@@ -36,6 +45,9 @@ type ProxyConfig = Pick<
 >;
 
 const INTERNAL_ERROR_BODY = new GatewayError('INTERNAL_ERROR').body;
+
+/** The client "span" of an attempt while tracing is off: records nothing, costs nothing. */
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** nginx retries only these (proxy_next_upstream without `non_idempotent`), RFC 9110 §9.2.2. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -69,7 +81,8 @@ export class ProxyHandler {
     private readonly registry: UpstreamRegistry,
     private readonly balancer: Balancer,
     private readonly metrics: GatewayMetrics,
-    private readonly tracer: Tracer,
+    /** Undefined when tracing is off (OTEL_SDK_DISABLED): no span is even started. */
+    private readonly tracer: Tracer | undefined,
     private readonly drain: DrainState,
     private readonly accessLog: AccessLog = noAccessLog,
   ) {
@@ -78,7 +91,9 @@ export class ProxyHandler {
 
   /** The data port's request listener: the request's server span around proxy(). */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    runInHttpServerSpan(this.tracer, req, res, () => this.proxyOrAnswer500(req, res));
+    if (this.tracer)
+      runInHttpServerSpan(this.tracer, req, res, () => this.proxyOrAnswer500(req, res));
+    else this.proxyOrAnswer500(req, res);
   };
 
   private proxyOrAnswer500(req: IncomingMessage, res: ServerResponse): void {
@@ -112,7 +127,7 @@ export class ProxyHandler {
     // A streamed body cannot be replayed, so only bodiless idempotent requests are retried.
     const retryable = IDEMPOTENT.has(method) && !hasBody;
     const body = hasBody ? req.pipe(new BodyLimit(this.config.MAX_BODY_BYTES)) : null;
-    const aborted = abortOnClientClose(res);
+    const client = new ClientGone(res);
     const deadline = Date.now() + this.config.RETRY_TIMEOUT_MS;
 
     const tried = new Set<Upstream>();
@@ -129,14 +144,13 @@ export class ProxyHandler {
         res,
         headers,
         body,
-        aborted.signal,
+        client,
         deadline,
         attempt,
       );
       if (outcome.done) return this.record(req, res, requestId, upstream, started);
       failure = outcome.error;
-      if (!retryable || !failure.retryable || aborted.signal.aborted || Date.now() >= deadline)
-        break;
+      if (!retryable || !failure.retryable || client.gone || Date.now() >= deadline) break;
       this.metrics.retries.inc({ upstream: upstream.id });
     }
     this.answerError(req, res, failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'), requestId);
@@ -178,7 +192,7 @@ export class ProxyHandler {
     res: ServerResponse,
     headers: OutgoingHeaders,
     body: BodyLimit | null,
-    signal: AbortSignal,
+    client: ClientGone,
     deadline: number,
     attempt: number,
   ): Promise<Attempt> {
@@ -202,7 +216,7 @@ export class ProxyHandler {
           ),
         },
         res,
-        signal,
+        client,
         {
           responded: (status, servedBy) => {
             upstream.recordSuccess();
@@ -225,7 +239,7 @@ export class ProxyHandler {
     } catch (err) {
       const cause = err instanceof RelayError ? err.cause : err;
       const error = fromTransportError(cause);
-      if (error.upstreamFault && !signal.aborted) {
+      if (error.upstreamFault && !client.gone) {
         upstream.recordFailure(Date.now());
         this.balancer.onFailure(upstream);
       }
@@ -243,6 +257,7 @@ export class ProxyHandler {
   }
 
   private clientSpan(upstream: Upstream, method: string, path: string, attempt: number): Span {
+    if (!this.tracer) return NO_SPAN;
     const span = this.tracer.startSpan(method, {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -330,13 +345,4 @@ function hasRequestBody(req: IncomingMessage): boolean {
   return (
     req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
   );
-}
-
-/** Aborts when the client goes away before its response is complete. */
-function abortOnClientClose(res: ServerResponse): AbortController {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller;
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { ClientGone } from './client-gone';
 import { clientHeaders } from './headers';
 
 export interface RelayRequest {
@@ -40,7 +41,7 @@ export function relay(
   pool: Dispatcher,
   request: RelayRequest,
   res: ServerResponse,
-  signal: AbortSignal,
+  client: ClientGone,
   hooks: RelayHooks,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -50,8 +51,7 @@ export function relay(
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abort) {
         // The reason is not needed: an aborted exchange is classified as the client's doing.
-        if (signal.aborted) abort();
-        else signal.addEventListener('abort', () => abort(), { once: true });
+        client.watch(() => abort());
       },
       onHeaders(status, raw, resumeUpstream) {
         responded = true;
@@ -71,10 +71,12 @@ export function relay(
         return more;
       },
       onComplete() {
+        client.unwatch();
         res.end();
         resolve();
       },
       onError(err) {
+        client.unwatch();
         reject(new RelayError(err, responded));
       },
     };
