@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HTTP_DURATION_BUCKETS, METRICS_REGISTRY, type MetricsRegistry } from '@app/observability';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import {
+  EXEMPLAR_TRACE_ID_LABEL,
+  HTTP_DURATION_BUCKETS,
+  METRICS_REGISTRY,
+  type MetricsRegistry,
+} from '@app/observability';
+import { Counter, Gauge, Histogram, type LabelValues } from 'prom-client';
 import type { EjectionReason, Upstream, UpstreamEvents } from '../upstreams/upstream';
 
 /** Label value for requests no upstream answered (none available, body too large, …). */
@@ -19,6 +24,8 @@ export class GatewayMetrics implements UpstreamEvents {
   readonly liveDropped: Counter;
   readonly liveClients: Gauge;
   private upstreams: readonly Upstream[] = [];
+  private readonly requestChildren = new Map<string, Counter.Internal>();
+  private readonly durationChildren = new Map<string, Histogram.Internal<'upstream'>>();
 
   constructor(@Inject(METRICS_REGISTRY) registry: MetricsRegistry) {
     const registers = [registry];
@@ -117,6 +124,43 @@ export class GatewayMetrics implements UpstreamEvents {
       for (const reason of ['passive', 'active'] as const) {
         this.ejections.inc({ upstream: u.id, reason }, 0);
       }
+    }
+  }
+
+  /**
+   * One finished request: `gateway_requests_total` and `gateway_request_duration_seconds`, with
+   * a `trace_id` exemplar when the request was traced. The label children are cached: prom-client
+   * validates and hashes a label object on every call, a measurable share of a proxied request.
+   */
+  observeRequest(
+    upstream: string,
+    method: string,
+    status: number,
+    seconds: number,
+    traceId: string | undefined,
+  ): void {
+    const key = `${upstream} ${method} ${status}`;
+    let counter = this.requestChildren.get(key);
+    if (!counter) {
+      counter = this.requests.labels({ upstream, method, status_code: String(status) });
+      // Bounded: upstreams × methods (7 + _OTHER) × statuses seen.
+      this.requestChildren.set(key, counter);
+    }
+    counter.inc();
+    if (traceId === undefined) {
+      let histogram = this.durationChildren.get(upstream);
+      if (!histogram) {
+        histogram = this.duration.labels({ upstream });
+        this.durationChildren.set(upstream, histogram);
+      }
+      histogram.observe(seconds);
+    } else {
+      this.duration.observe({
+        labels: { upstream },
+        value: seconds,
+        // prom-client types exemplar labels as the metric's own label names; they are not.
+        exemplarLabels: { [EXEMPLAR_TRACE_ID_LABEL]: traceId } as LabelValues<'upstream'>,
+      });
     }
   }
 

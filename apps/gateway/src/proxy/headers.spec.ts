@@ -81,6 +81,16 @@ describe('clientHeaders', () => {
     });
   });
 
+  it('drops a field named by Connection even when it came first', () => {
+    expect(
+      clientHeaders(raw('X-Trace-Hop', 'a', 'content-length', '0', 'connection', 'x-trace-hop')),
+    ).toEqual({
+      headers: ['content-length', '0'],
+      servedBy: undefined,
+      sized: true,
+    });
+  });
+
   it('says whether the response is sized', () => {
     expect(clientHeaders(raw('content-length', '5'))).toEqual({
       headers: ['content-length', '5'],

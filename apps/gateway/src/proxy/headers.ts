@@ -18,6 +18,8 @@ const HOP_BY_HOP = new Set([
 /** Fields named by a `Connection` header are hop-by-hop as well. */
 function connectionOptions(value: string | string[] | undefined): Set<string> | undefined {
   if (!value) return undefined;
+  // The usual values name no field: skip the split.
+  if (typeof value === 'string' && /^\s*(?:keep-alive|close)\s*$/i.test(value)) return undefined;
   const names = (Array.isArray(value) ? value.join(',') : value)
     .split(',')
     .map((n) => n.trim().toLowerCase())
@@ -66,29 +68,46 @@ export function forwardRequestHeaders(
  * Headers for the client's response, from undici's raw response headers: the upstream's minus
  * hop-by-hop fields, as the flat array `writeHead` takes. Also reports the upstream's
  * `x-served-by` and whether the response is sized (has `Content-Length`).
+ *
+ * One pass, and a name is lower-cased only when its length matches a field we look for: this
+ * runs for every proxied response (docs/performance.md).
  */
 export function clientHeaders(raw: Buffer[]): {
   headers: string[];
   servedBy?: string;
   sized: boolean;
 } {
-  let named: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === 10 && raw[i].toString('latin1').toLowerCase() === 'connection') {
-      named = connectionOptions(raw[i + 1].toString('latin1'));
-    }
-  }
   const headers: string[] = [];
   let servedBy: string | undefined;
   let sized = false;
+  let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toString('latin1');
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
     const value = raw[i + 1].toString('latin1');
-    if (lower === 'x-served-by') servedBy = value;
-    else if (lower === 'content-length') sized = true;
+    if (INTERESTING_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') named = connectionOptions(value);
+        continue;
+      }
+      if (lower === 'x-served-by') servedBy = value;
+      else if (lower === 'content-length') sized = true;
+    }
     headers.push(name, value);
   }
-  return { headers, servedBy, sized };
+  // Rare: fields named by `Connection` (RFC 9110 §7.6.1), wherever they came in the list.
+  return { headers: named ? withoutFields(headers, named) : headers, servedBy, sized };
+}
+
+/** Lengths of the response fields clientHeaders() treats specially. */
+const INTERESTING_LENGTHS = new Set(
+  [...HOP_BY_HOP, 'x-served-by', 'content-length'].map((name) => name.length),
+);
+
+function withoutFields(headers: string[], names: ReadonlySet<string>): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!names.has(headers[i].toLowerCase())) kept.push(headers[i], headers[i + 1]);
+  }
+  return kept;
 }

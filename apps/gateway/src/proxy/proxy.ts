@@ -18,14 +18,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import {
-  EXEMPLAR_TRACE_ID_LABEL,
-  activeTraceIds,
-  endSpan,
-  pathOf,
-  runInHttpServerSpan,
-} from '@app/observability';
-import type { LabelValues } from 'prom-client';
+import { activeTraceIds, endSpan, pathOf, runInHttpServerSpan } from '@app/observability';
 import type { Balancer, Eligibility } from '../balancer/balancer';
 import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayError, fromTransportError } from '../errors/gateway-errors';
@@ -315,20 +308,13 @@ export class ProxyHandler {
     const id = upstream?.id ?? NO_UPSTREAM;
     const status = res.statusCode;
     const durationMs = performance.now() - started;
-    this.metrics.requests.inc({
-      upstream: id,
-      method: KNOWN_METHODS.has(method) ? method : '_OTHER',
-      status_code: String(status),
-    });
-    const ids = activeTraceIds();
-    this.metrics.duration.observe({
-      labels: { upstream: id },
-      value: durationMs / 1000,
-      // prom-client types exemplar labels as the metric's own label names; they are not.
-      exemplarLabels: (ids
-        ? { [EXEMPLAR_TRACE_ID_LABEL]: ids.traceId }
-        : {}) as LabelValues<'upstream'>,
-    });
+    this.metrics.observeRequest(
+      id,
+      KNOWN_METHODS.has(method) ? method : '_OTHER',
+      status,
+      durationMs / 1000,
+      activeTraceIds()?.traceId,
+    );
     this.accessLog.write({
       method,
       path: pathOf(req.url),
