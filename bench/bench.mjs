@@ -2,15 +2,16 @@
 // npm run bench — side-by-side throughput of the gateway and a tuned nginx, in one run, on
 // this machine's loopback only. A benchmark, not a test: it prints figures, it asserts nothing.
 //
-//   1. proxy-only  three trivial upstreams: direct, through the gateway, through nginx
-//   2. cluster     gateway + web1..3 + Redis, vs the same web nodes behind nginx
+//   1. proxy-only  three trivial upstreams: direct, through the gateway, through nginx, and
+//                  through a minimal Node proxy (bench/minimal-proxy.mjs: the floor for Node)
+//   2. cluster     gateway + web1..3 + Redis, vs the same web nodes behind nginx and the floor
 //   3. tracing     the cluster with tracing on (exporting to a local OTLP sink) vs off
 //   4. memory      RSS of every process at the end of each phase
 //
 // Load: autocannon, BENCH_CONNECTIONS (50) connections for BENCH_DURATION seconds (10) after a
 // BENCH_WARMUP (2 s) warm-up. Results: a table on stdout, JSON in bench/results/.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,6 +26,23 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WEIGHTS = [1, 2, 3];
 const children = new Set();
+const tempDirs = [];
+
+// The apps need Node >= 22 (package.json engines); an older `node` on PATH would measure
+// something else. scripts/ensure-node.sh puts Node 24 first on PATH.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  console.error(
+    `bench: Node ${process.version} is too old (>= 22 needed): source scripts/ensure-node.sh first`,
+  );
+  process.exit(1);
+}
+
+function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -128,7 +146,7 @@ async function trivialUpstreams() {
 
 async function redisServer() {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'oc-bench-redis-'));
+  const dir = tempDir('oc-bench-redis-');
   const proc = start('redis', 'redis-server', [
     '--port',
     String(port),
@@ -183,7 +201,7 @@ async function gateway(upstreamUrls, tracingEnv) {
 /** nginx the tuned way: all cores, upstream keepalive, HTTP/1.1, `Connection ""`, no access log. */
 async function nginx(upstreamUrls) {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'oc-bench-nginx-'));
+  const dir = tempDir('oc-bench-nginx-');
   const servers = upstreamUrls
     .map((u, i) => `server ${u.replace('http://', '')} weight=${WEIGHTS[i]};`)
     .join(' ');
@@ -217,19 +235,44 @@ http {
   return { proc, url: `http://127.0.0.1:${port}` };
 }
 
-/** An OTLP/HTTP receiver that accepts and counts spans' bytes (the collector's stand-in). */
+/**
+ * An OTLP/HTTP receiver that accepts and counts spans' bytes (the collector's stand-in), in its
+ * own process: the load generator's event loop must not be the one receiving the spans.
+ */
 async function otlpSink() {
-  let bytes = 0;
-  const server = createServer((req, res) => {
-    req.on('data', (c) => (bytes += c.length));
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = await freePort();
+  const script = `
+    let bytes = 0;
+    require('node:http').createServer((req, res) => {
+      req.on('data', (c) => (bytes += c.length));
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+    }).listen(${port}, '127.0.0.1');
+    process.on('message', () => process.send(bytes));`;
+  const child = spawn(node, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = { name: 'otlp-sink', child, stopping: false };
+  children.add(proc);
+  await waitHttp(`http://127.0.0.1:${port}/`);
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    bytes: () => bytes,
-    close: () => server.close(),
+    url: `http://127.0.0.1:${port}`,
+    bytes: () =>
+      new Promise((resolve) => {
+        child.once('message', resolve);
+        child.send('bytes?');
+      }),
+    close: () => stop(proc),
   };
+}
+
+/** The floor: a minimal Node proxy with the same rotation (bench/minimal-proxy.mjs). */
+async function minimalProxy(upstreamUrls) {
+  const port = await freePort();
+  const proc = start('minimal-proxy', node, [
+    join(root, 'bench/minimal-proxy.mjs'),
+    String(port),
+    ...upstreamUrls.map((u, i) => `${u}=${WEIGHTS[i]}`),
+  ]);
+  await waitHttp(`http://127.0.0.1:${port}/`);
+  return { proc, url: `http://127.0.0.1:${port}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,8 +347,18 @@ async function main() {
       Object.assign(mem, memory([ng.proc]));
       await stop(ng.proc);
     }
+    const floor = await minimalProxy(ups.urls);
+    const viaFloor = await measure('through a minimal Node proxy', `${floor.url}/`);
+    Object.assign(mem, memory([floor.proc]));
+    await stop(floor.proc);
     await stop(ups.proc);
-    results.phases.proxyOnly = { direct, gateway: viaGateway, nginx: viaNginx, rssMiB: mem };
+    results.phases.proxyOnly = {
+      direct,
+      gateway: viaGateway,
+      nginx: viaNginx,
+      minimalNodeProxy: viaFloor,
+      rssMiB: mem,
+    };
   }
 
   // 2. cluster
@@ -328,8 +381,18 @@ async function main() {
       Object.assign(mem, memory([ng.proc]));
       await stop(ng.proc);
     }
+    const floor = await minimalProxy(webs.map((w) => w.url));
+    const viaFloor = await measure('through a minimal Node proxy', `${floor.url}/`);
+    Object.assign(mem, memory([floor.proc]));
+    await stop(floor.proc);
     await Promise.all([...webs.map((w) => stop(w.proc)), stop(redis.proc)]);
-    results.phases.cluster = { direct, gateway: viaGateway, nginx: viaNginx, rssMiB: mem };
+    results.phases.cluster = {
+      direct,
+      gateway: viaGateway,
+      nginx: viaNginx,
+      minimalNodeProxy: viaFloor,
+      rssMiB: mem,
+    };
   }
 
   // 3. tracing cost
@@ -355,8 +418,8 @@ async function main() {
       await Promise.all([stop(gw.proc), ...webs.map((w) => stop(w.proc))]);
       await stop(redis.proc);
     }
-    results.phases.tracing = { ...rows, exportedBytes: sink.bytes(), rssMiB: mem };
-    sink.close();
+    results.phases.tracing = { ...rows, exportedBytes: await sink.bytes(), rssMiB: mem };
+    await sink.close();
   }
 
   // Summary
@@ -366,21 +429,28 @@ async function main() {
     proxyOnlyGatewayVsNginx: ratio(p.proxyOnly.gateway, p.proxyOnly.nginx),
     proxyOnlyGatewayVsDirect: ratio(p.proxyOnly.gateway, p.proxyOnly.direct),
     proxyOnlyNginxVsDirect: ratio(p.proxyOnly.nginx, p.proxyOnly.direct),
+    proxyOnlyGatewayVsMinimal: ratio(p.proxyOnly.gateway, p.proxyOnly.minimalNodeProxy),
+    proxyOnlyMinimalVsNginx: ratio(p.proxyOnly.minimalNodeProxy, p.proxyOnly.nginx),
     clusterGatewayVsNginx: ratio(p.cluster.gateway, p.cluster.nginx),
+    clusterGatewayVsMinimal: ratio(p.cluster.gateway, p.cluster.minimalNodeProxy),
+    clusterMinimalVsNginx: ratio(p.cluster.minimalNodeProxy, p.cluster.nginx),
     clusterGatewayVsDirect: ratio(p.cluster.gateway, p.cluster.direct),
     tracingOnVsOff: ratio(p.tracing.on, p.tracing.off),
   };
-  const errors = [p.proxyOnly, p.cluster]
-    .flatMap((ph) => [ph.direct, ph.gateway, ph.nginx])
-    .concat([p.tracing.on, p.tracing.off])
-    .filter(Boolean)
-    .reduce((sum, r) => sum + r.errors + r.non2xx, 0);
-  results.errors = errors;
+  const sum = (rows) => rows.filter(Boolean).reduce((total, r) => total + r.errors + r.non2xx, 0);
+  // The bar is about the gateway (every gateway row, tracing included); the others are context.
+  results.errors = {
+    gateway: sum([p.proxyOnly.gateway, p.cluster.gateway, p.tracing.off, p.tracing.on]),
+    others: sum(
+      [p.proxyOnly, p.cluster].flatMap((ph) => [ph.direct, ph.nginx, ph.minimalNodeProxy]),
+    ),
+  };
 
   console.log('\nratios (same run):');
   for (const [k, v] of Object.entries(results.ratios))
     console.log(`  ${k.padEnd(28)} ${v ?? 'n/a'}`);
-  console.log(`  errors + non-2xx, all phases  ${errors}`);
+  console.log(`  errors + non-2xx, gateway rows  ${results.errors.gateway}`);
+  console.log(`  errors + non-2xx, other rows    ${results.errors.others}`);
   console.log('\nRSS (MiB) at the end of each phase:');
   console.log(`  proxy-only ${JSON.stringify(p.proxyOnly.rssMiB)}`);
   console.log(`  cluster    ${JSON.stringify(p.cluster.rssMiB)}`);
@@ -396,6 +466,7 @@ async function main() {
 
 async function cleanup() {
   await Promise.all([...children].map((p) => stop(p)));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
