@@ -75,7 +75,8 @@ function start(name, command, args, env = {}) {
 }
 
 async function stop(proc) {
-  if (!proc || proc.child.exitCode !== null) return;
+  // Exited already (with a code, or killed by a signal): nothing to wait for.
+  if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
   proc.stopping = true;
   const exited = new Promise((resolve) => proc.child.once('exit', resolve));
   proc.child.kill('SIGTERM');
@@ -251,6 +252,7 @@ async function otlpSink() {
   const child = spawn(node, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const proc = { name: 'otlp-sink', child, stopping: false };
   children.add(proc);
+  child.once('exit', () => children.delete(proc));
   await waitHttp(`http://127.0.0.1:${port}/`);
   return {
     url: `http://127.0.0.1:${port}`,
