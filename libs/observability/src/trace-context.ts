@@ -1,4 +1,10 @@
-import { type Span, SpanStatusCode, isSpanContextValid, trace } from '@opentelemetry/api';
+import {
+  type Span,
+  SpanStatusCode,
+  TraceFlags,
+  isSpanContextValid,
+  trace,
+} from '@opentelemetry/api';
 
 export interface TraceIds {
   traceId: string;
@@ -10,6 +16,18 @@ export function activeTraceIds(): TraceIds | undefined {
   const ctx = trace.getActiveSpan()?.spanContext();
   if (!ctx || !isSpanContextValid(ctx)) return undefined;
   return { traceId: ctx.traceId, spanId: ctx.spanId };
+}
+
+/**
+ * Trace id of the active span when that trace is sampled (recorded and exported), else
+ * undefined. For exemplars: a metric must only point at a trace that Tempo will have. Logs and
+ * hit events take {@link activeTraceIds} instead, sampled or not, to correlate with each other.
+ */
+export function sampledTraceId(): string | undefined {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  if (!ctx || !isSpanContextValid(ctx) || (ctx.traceFlags & TraceFlags.SAMPLED) === 0)
+    return undefined;
+  return ctx.traceId;
 }
 
 /** End a span, recording `err` as an exception and error status when given. */

@@ -18,7 +18,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { activeTraceIds, endSpan, pathOf, runInHttpServerSpan } from '@app/observability';
+import { endSpan, pathOf, runInHttpServerSpan, sampledTraceId } from '@app/observability';
 import type { Balancer, Eligibility } from '../balancer/balancer';
 import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayError, fromTransportError } from '../errors/gateway-errors';
@@ -313,7 +313,7 @@ export class ProxyHandler {
       KNOWN_METHODS.has(method) ? method : '_OTHER',
       status,
       durationMs / 1000,
-      activeTraceIds()?.traceId,
+      sampledTraceId(),
     );
     this.accessLog.write({
       method,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Histogram, type LabelValues } from 'prom-client';
 import { setHttpRoute } from '../http-server-span';
-import { activeTraceIds } from '../trace-context';
+import { sampledTraceId } from '../trace-context';
 import { EXEMPLAR_TRACE_ID_LABEL, type MetricsRegistry } from './registry';
 
 /** Latency buckets (seconds) fit for a sub-millisecond-to-seconds web service. */
@@ -41,7 +41,7 @@ export function httpMetricsMiddleware(histogram: Histogram<HttpLabel>) {
   ) => {
     const start = process.hrtime.bigint();
     // Captured now: the active span is the request's server span only on this tick.
-    const ids = activeTraceIds();
+    const traceId = sampledTraceId();
     // Before the server span ends: name it by its route (OTel semconv: "{method} {http.route}"),
     // which only the router knows.
     res.once('prefinish', () => {
@@ -55,8 +55,8 @@ export function httpMetricsMiddleware(histogram: Histogram<HttpLabel>) {
         labels: { method, route, status_code: String(res.statusCode) },
         value: seconds,
         // prom-client types exemplar labels as the metric's own label names; they are not.
-        exemplarLabels: (ids
-          ? { [EXEMPLAR_TRACE_ID_LABEL]: ids.traceId }
+        exemplarLabels: (traceId
+          ? { [EXEMPLAR_TRACE_ID_LABEL]: traceId }
           : {}) as LabelValues<HttpLabel>,
       });
     });
