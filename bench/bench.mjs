@@ -5,7 +5,8 @@
 //   1. proxy-only  three trivial upstreams: direct, through the gateway, through nginx, and
 //                  through a minimal Node proxy (bench/minimal-proxy.mjs: the floor for Node)
 //   2. cluster     gateway + web1..3 + Redis, vs the same web nodes behind nginx and the floor
-//   3. tracing     the cluster with tracing on (exporting to a local OTLP sink) vs off
+//   3. tracing     the cluster with tracing on (exporting to a local OTLP sink) vs off, and
+//                  with 10% head sampling (parentbased_traceidratio 0.1) for comparison
 //   4. memory      RSS of every process at the end of each phase
 //
 // Load: autocannon, BENCH_CONNECTIONS (50) connections for BENCH_DURATION seconds (10) after a
@@ -408,6 +409,15 @@ async function main() {
     for (const [mode, env] of [
       ['off', off],
       ['on', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
+      // Not the bar's setting: what the production advice (docs/performance.md) costs.
+      [
+        'sampled10',
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+        },
+      ],
     ]) {
       const redis = await redisServer();
       const webs = await webNodes(redis.url, env);
@@ -415,7 +425,8 @@ async function main() {
         webs.map((w) => w.url),
         env,
       );
-      rows[mode] = await measure(`tracing ${mode}`, `${gw.url}/`);
+      const label = mode === 'sampled10' ? 'tracing on, 10% sampled' : `tracing ${mode}`;
+      rows[mode] = await measure(label, `${gw.url}/`);
       mem[mode] = memory([gw.proc, ...webs.map((w) => w.proc)]);
       await Promise.all([stop(gw.proc), ...webs.map((w) => stop(w.proc))]);
       await stop(redis.proc);
@@ -438,11 +449,18 @@ async function main() {
     clusterMinimalVsNginx: ratio(p.cluster.minimalNodeProxy, p.cluster.nginx),
     clusterGatewayVsDirect: ratio(p.cluster.gateway, p.cluster.direct),
     tracingOnVsOff: ratio(p.tracing.on, p.tracing.off),
+    tracingSampled10VsOff: ratio(p.tracing.sampled10, p.tracing.off),
   };
   const sum = (rows) => rows.filter(Boolean).reduce((total, r) => total + r.errors + r.non2xx, 0);
   // The bar is about the gateway (every gateway row, tracing included); the others are context.
   results.errors = {
-    gateway: sum([p.proxyOnly.gateway, p.cluster.gateway, p.tracing.off, p.tracing.on]),
+    gateway: sum([
+      p.proxyOnly.gateway,
+      p.cluster.gateway,
+      p.tracing.off,
+      p.tracing.on,
+      p.tracing.sampled10,
+    ]),
     others: sum(
       [p.proxyOnly, p.cluster].flatMap((ph) => [ph.direct, ph.nginx, ph.minimalNodeProxy]),
     ),
