@@ -101,23 +101,23 @@ async function waitHttp(url, timeoutMs = 20_000) {
   }
 }
 
+function childPids(pid) {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // no children
+  }
+}
+
 /** Resident memory of a process and its children (nginx workers), in MiB. */
 function rssMiB(pid) {
   let kib = 0;
-  const pids = [pid];
-  try {
-    pids.push(
-      ...execFileSync('pgrep', ['-P', String(pid)])
-        .toString()
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map(Number),
-    );
-  } catch {
-    // no children
-  }
-  for (const p of pids) {
+  for (const p of [pid, ...childPids(pid)]) {
     try {
       const status = readFileSync(`/proc/${p}/status`, 'utf8');
       kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -289,9 +289,30 @@ function load(url, duration) {
   });
 }
 
-async function measure(label, url) {
+/** CPU time (user + system, ms) of a process and its children (nginx workers), from /proc. */
+function cpuMs(pid) {
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  let ticks = 0;
+  for (const p of [pid, ...childPids(pid)]) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // gone
+    }
+  }
+  return ticks / ticksPerMs;
+}
+
+/**
+ * One row: warm-up, then the measured run. With `proxy` (the process under test), also its
+ * CPU time per request: what decides throughput when every core is busy.
+ */
+async function measure(label, url, proxy) {
   await load(url, WARMUP);
+  const cpuBefore = proxy ? cpuMs(proxy.child.pid) : 0;
   const r = await load(url, DURATION);
+  const cpu = proxy ? cpuMs(proxy.child.pid) - cpuBefore : undefined;
   const row = {
     label,
     rps: Math.round(r.requests.average),
@@ -299,9 +320,16 @@ async function measure(label, url) {
     p99: r.latency.p99,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
+    // Microseconds of the proxy's CPU per request (10 ms tick resolution: ±1%).
+    proxyCpuUsPerRequest:
+      cpu === undefined || r.requests.total === 0
+        ? undefined
+        : Math.round((cpu * 1000) / r.requests.total),
   };
+  const cpuText =
+    row.proxyCpuUsPerRequest === undefined ? '' : `  proxy CPU ${row.proxyCpuUsPerRequest} µs/req`;
   console.log(
-    `  ${label.padEnd(34)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}  non-2xx ${row.non2xx}`,
+    `  ${label.padEnd(34)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}  non-2xx ${row.non2xx}${cpuText}`,
   );
   return row;
 }
@@ -340,18 +368,18 @@ async function main() {
     const ups = await trivialUpstreams();
     const direct = await measure('direct (one upstream)', `${ups.urls[0]}/`);
     const gw = await gateway(ups.urls, off);
-    const viaGateway = await measure('through the gateway', `${gw.url}/`);
+    const viaGateway = await measure('through the gateway', `${gw.url}/`, gw.proc);
     const mem = memory([ups.proc, gw.proc]);
     await stop(gw.proc);
     let viaNginx;
     if (haveNginx) {
       const ng = await nginx(ups.urls);
-      viaNginx = await measure('through nginx (tuned)', `${ng.url}/`);
+      viaNginx = await measure('through nginx (tuned)', `${ng.url}/`, ng.proc);
       Object.assign(mem, memory([ng.proc]));
       await stop(ng.proc);
     }
     const floor = await minimalProxy(ups.urls);
-    const viaFloor = await measure('through a minimal Node proxy', `${floor.url}/`);
+    const viaFloor = await measure('through a minimal Node proxy', `${floor.url}/`, floor.proc);
     Object.assign(mem, memory([floor.proc]));
     await stop(floor.proc);
     await stop(ups.proc);
@@ -374,18 +402,18 @@ async function main() {
       webs.map((w) => w.url),
       off,
     );
-    const viaGateway = await measure('through the gateway', `${gw.url}/`);
+    const viaGateway = await measure('through the gateway', `${gw.url}/`, gw.proc);
     const mem = memory([gw.proc, ...webs.map((w) => w.proc), redis.proc]);
     await stop(gw.proc);
     let viaNginx;
     if (haveNginx) {
       const ng = await nginx(webs.map((w) => w.url));
-      viaNginx = await measure('through nginx (tuned)', `${ng.url}/`);
+      viaNginx = await measure('through nginx (tuned)', `${ng.url}/`, ng.proc);
       Object.assign(mem, memory([ng.proc]));
       await stop(ng.proc);
     }
     const floor = await minimalProxy(webs.map((w) => w.url));
-    const viaFloor = await measure('through a minimal Node proxy', `${floor.url}/`);
+    const viaFloor = await measure('through a minimal Node proxy', `${floor.url}/`, floor.proc);
     Object.assign(mem, memory([floor.proc]));
     await stop(floor.proc);
     await Promise.all([...webs.map((w) => stop(w.proc)), stop(redis.proc)]);
@@ -426,7 +454,7 @@ async function main() {
         env,
       );
       const label = mode === 'sampled10' ? 'tracing on, 10% sampled' : `tracing ${mode}`;
-      rows[mode] = await measure(label, `${gw.url}/`);
+      rows[mode] = await measure(label, `${gw.url}/`, gw.proc);
       mem[mode] = memory([gw.proc, ...webs.map((w) => w.proc)]);
       await Promise.all([stop(gw.proc), ...webs.map((w) => stop(w.proc))]);
       await stop(redis.proc);
