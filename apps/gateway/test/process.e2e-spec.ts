@@ -145,6 +145,33 @@ describe('gateway process', () => {
       const exported = Buffer.concat(spans).toString('latin1');
       expect(exported).toContain('gateway');
       expect(exported).toContain('web');
+
+      // A caller that did not sample: its trace id still reaches the node (logs, hit events),
+      // and no process exports a span of it.
+      const unsampled = 'a3ce929d0e0e47364bf92f3577b34da6';
+      const skipped = await fetch(`${url}/`, {
+        headers: { traceparent: `00-${unsampled}-00f067aa0ba902b7-00`, accept: 'application/json' },
+      });
+      expect(await skipped.json()).toEqual({ count: 62, node: 'web2' });
+      const skippedEvent = await waitFor(() =>
+        events.map((e) => parseHitEvent(e)).find((e) => e.ok && e.event.count === 62),
+      );
+      expect(skippedEvent).toEqual({
+        ok: true,
+        event: expect.objectContaining({ node: 'web2', traceId: unsampled }),
+      });
+      // A sampled request after it: once its spans are in, the unsampled one would be too.
+      const marker = '5b8aa5a2d2c872e8321cf37308d69df2';
+      await (
+        await fetch(`${url}/`, { headers: { traceparent: `00-${marker}-00f067aa0ba902b7-01` } })
+      ).text();
+      const markerBytes = Buffer.from(marker, 'hex');
+      await waitFor(() => (Buffer.concat(spans).indexOf(markerBytes) !== -1 ? true : undefined), {
+        what: 'spans of the sampled request after the unsampled one',
+      });
+      // Every process exports on its own schedule (100 ms here): give the others three rounds.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(Buffer.concat(spans).indexOf(Buffer.from(unsampled, 'hex'))).toBe(-1);
     });
   });
 });

@@ -39,7 +39,7 @@ type ProxyConfig = Pick<
 
 const INTERNAL_ERROR_BODY = new GatewayError('INTERNAL_ERROR').body;
 
-/** The client "span" of an attempt while tracing is off: records nothing, costs nothing. */
+/** The client "span" of an attempt that is not traced: records nothing, costs nothing. */
 const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** nginx retries only these (proxy_next_upstream without `non_idempotent`), RFC 9110 §9.2.2. */
@@ -250,7 +250,9 @@ export class ProxyHandler {
   }
 
   private clientSpan(upstream: Upstream, method: string, path: string, attempt: number): Span {
-    if (!this.tracer) return NO_SPAN;
+    // Tracing off, or a request the sampler left out: its attempts record nothing, so they get
+    // no span of their own (the trace context still goes upstream: withTraceContext).
+    if (!this.tracer || !trace.getActiveSpan()?.isRecording()) return NO_SPAN;
     const span = this.tracer.startSpan(method, {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -264,11 +266,15 @@ export class ProxyHandler {
     return span;
   }
 
-  /** The upstream continues our client span's trace (W3C traceparent via the global propagator). */
+  /**
+   * The upstream continues our client span's trace (W3C traceparent via the global propagator);
+   * an unsampled request's trace goes on as its server span's, flagged unsampled.
+   */
   private withTraceContext(headers: OutgoingHeaders, span: Span): OutgoingHeaders {
     if (this.traceFields.size === 0) return headers;
     const outgoing = { ...headers };
-    propagation.inject(trace.setSpan(context.active(), span), outgoing);
+    const active = context.active();
+    propagation.inject(span === NO_SPAN ? active : trace.setSpan(active, span), outgoing);
     return outgoing;
   }
 
