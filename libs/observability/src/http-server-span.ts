@@ -91,13 +91,12 @@ export function runInHttpServerSpan(
     { kind: SpanKind.SERVER, attributes },
     parent,
   );
-  if (!span.isRecording()) {
-    // Not sampled (or no SDK): still the active span, so the trace context propagates.
-    context.with(trace.setSpan(parent, span), handle);
-    return;
+  // Not sampled (or no SDK): nothing to end, but still the active span, so the trace context
+  // propagates.
+  if (span.isRecording()) {
+    (res as TracedResponse)[SERVER_SPAN] = span;
+    res.once('close', () => endHttpServerSpan(span, res));
   }
-  (res as TracedResponse)[SERVER_SPAN] = span;
-  res.once('close', () => endHttpServerSpan(span, res));
   context.with(trace.setSpan(parent, span), handle);
 }
 
