@@ -18,7 +18,13 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { endSpan, pathOf, runInHttpServerSpan, sampledTraceId } from '@app/observability';
+import {
+  endSpan,
+  methodLabel,
+  pathOf,
+  runInHttpServerSpan,
+  sampledTraceId,
+} from '@app/observability';
 import type { Balancer, Eligibility } from '../balancer/balancer';
 import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayError, fromTransportError } from '../errors/gateway-errors';
@@ -44,7 +50,6 @@ const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** nginx retries only these (proxy_next_upstream without `non_idempotent`), RFC 9110 §9.2.2. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /**
  * Operational paths are never answered through the data port: the gateway's own live on
@@ -316,7 +321,7 @@ export class ProxyHandler {
     const durationMs = performance.now() - started;
     this.metrics.observeRequest(
       id,
-      KNOWN_METHODS.has(method) ? method : '_OTHER',
+      methodLabel(method),
       status,
       durationMs / 1000,
       sampledTraceId(),

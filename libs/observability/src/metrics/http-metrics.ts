@@ -29,6 +29,11 @@ export function httpServerDurationHistogram(registry: MetricsRegistry): Histogra
 /** Methods kept as label values; anything else is `_OTHER` (OTel semconv), bounding cardinality. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
+/** A request method as a metric label value (web and gateway request metrics alike). */
+export function methodLabel(method: string | undefined): string {
+  return method && KNOWN_METHODS.has(method) ? method : '_OTHER';
+}
+
 /**
  * Express-style middleware timing every request. The route label is the matched route template
  * (never the raw URL, which would be unbounded), or `unmatched` for a 404.
@@ -49,7 +54,7 @@ export function httpMetricsMiddleware(histogram: Histogram<HttpLabel>) {
     });
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const method = req.method && KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
+      const method = methodLabel(req.method);
       const route = req.route?.path ? `${req.baseUrl ?? ''}${req.route.path}` : 'unmatched';
       histogram.observe({
         labels: { method, route, status_code: String(res.statusCode) },
