@@ -20,6 +20,7 @@ import { ProxyHandler } from './proxy/proxy';
 import { UpgradeTunnel } from './proxy/websocket';
 import type { EjectionReason, Upstream, UpstreamEvents } from './upstreams/upstream';
 import { type Resolver, UpstreamRegistry } from './upstreams/upstream-registry';
+import { tracingDisabled } from '@app/observability/otel-config';
 
 /**
  * The data plane's parts, built once from the configuration, and their lifecycle under Nest:
@@ -72,9 +73,7 @@ export class GatewayCore
       this.registry,
       this.balancer,
       metrics,
-      config.OTEL_SDK_DISABLED === 'true'
-        ? undefined
-        : trace.getTracer('observable-cluster-gateway'),
+      tracingDisabled(config) ? undefined : trace.getTracer('observable-cluster-gateway'),
       this.drain,
       accessLogger ? pinoAccessLog(accessLogger) : noAccessLog,
     );

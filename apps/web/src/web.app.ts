@@ -10,6 +10,7 @@ import {
   httpServerDurationHistogram,
   httpServerTracingMiddleware,
 } from '@app/observability';
+import { tracingDisabled } from '@app/observability/otel-config';
 import { trace } from '@opentelemetry/api';
 import { Logger } from 'nestjs-pino';
 import type { WebConfig } from './config/web.config';
@@ -45,7 +46,7 @@ export async function startWebApp(
 
   // First, so the server span covers every later middleware. Probes (every gateway health
   // check) and scrapes are not traffic worth a trace. With tracing off, not even a no-op span.
-  if (config.OTEL_SDK_DISABLED !== 'true')
+  if (!tracingDisabled(config))
     app.use(
       httpServerTracingMiddleware(
         trace.getTracer('observable-cluster-web'),

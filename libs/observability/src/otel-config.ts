@@ -29,3 +29,11 @@ export const otelSchema = (defaultServiceName: string) =>
     OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
     OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
   });
+
+/**
+ * `OTEL_SDK_DISABLED=true`: no SDK, no instrumentation and no span, not even a no-op one. The
+ * one place that reads it, for the SDK start-up and for the apps' own span code alike.
+ */
+export function tracingDisabled(env: { OTEL_SDK_DISABLED?: string }): boolean {
+  return env.OTEL_SDK_DISABLED === 'true';
+}

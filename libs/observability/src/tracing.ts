@@ -4,6 +4,7 @@ import {
 } from '@opentelemetry/auto-instrumentations-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { tracingDisabled } from './otel-config';
 import {
   BatchSpanProcessor,
   NoopSpanProcessor,
@@ -49,8 +50,7 @@ export function startTracing(options: TracingOptions): Tracing {
   const env = options.env ?? process.env;
   // Instrumentations patch modules as soon as they are constructed, SDK started or not: with
   // the SDK disabled, build none, so disabled really costs nothing.
-  if (env.OTEL_SDK_DISABLED === 'true')
-    return { exporting: false, shutdown: () => Promise.resolve() };
+  if (tracingDisabled(env)) return { exporting: false, shutdown: () => Promise.resolve() };
   const exporting = shouldExportTraces(env);
   const spanProcessor: SpanProcessor = exporting
     ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })
