@@ -89,6 +89,12 @@ describe('gateway process', () => {
       await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     });
 
+    /** The hit event (parsed) that gave out this count, once it arrived. */
+    const hitEventCounting = (count: number) =>
+      waitFor(() =>
+        events.map((e) => parseHitEvent(e)).find((e) => e.ok && e.event.count === count),
+      );
+
     afterAll(async () => {
       subscriber.disconnect();
       await redis.destroy();
@@ -124,9 +130,7 @@ describe('gateway process', () => {
         headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, accept: 'application/json' },
       });
       expect(await res.json()).toEqual({ count: 61, node: 'web3' });
-      const event = await waitFor(() =>
-        events.map((e) => parseHitEvent(e)).find((e) => e.ok && e.event.count === 61),
-      );
+      const event = await hitEventCounting(61);
       // The web node saw the gateway's client span as parent: same trace id end to end.
       expect(event).toEqual({
         ok: true,
@@ -153,9 +157,7 @@ describe('gateway process', () => {
         headers: { traceparent: `00-${unsampled}-00f067aa0ba902b7-00`, accept: 'application/json' },
       });
       expect(await skipped.json()).toEqual({ count: 62, node: 'web2' });
-      const skippedEvent = await waitFor(() =>
-        events.map((e) => parseHitEvent(e)).find((e) => e.ok && e.event.count === 62),
-      );
+      const skippedEvent = await hitEventCounting(62);
       expect(skippedEvent).toEqual({
         ok: true,
         event: expect.objectContaining({ node: 'web2', traceId: unsampled }),
