@@ -1,30 +1,42 @@
 #!/usr/bin/env node
-// npm run bench — side-by-side throughput of the gateway and a tuned nginx, in one run, on
-// this machine's loopback only. A benchmark, not a test: it prints figures, it asserts nothing.
+// npm run bench — side-by-side throughput of the project, the original lab it remakes and a
+// tuned nginx, in one run, on this machine's loopback only. A benchmark, not a test: it prints
+// figures and asserts nothing.
 //
-//   1. proxy-only  three trivial upstreams: direct, through the gateway, through nginx, and
-//                  through a minimal Node proxy (bench/minimal-proxy.mjs: the floor for Node)
-//   2. cluster     gateway + web1..3 + Redis, vs the same web nodes behind nginx and the floor
-//   3. tracing     the cluster with tracing on (exporting to a local OTLP sink) vs off, and
-//                  with 10% head sampling (parentbased_traceidratio 0.1) for comparison
-//   4. memory      RSS of every process at the end of each phase
+//   1. proxy-only  three trivial upstreams: direct, the gateway (as shipped, defaults with
+//                  LOG_LEVEL=warn, lean), a tuned nginx, a minimal Node proxy (the floor)
+//   2. one node    the original lab's Express 4 node alone vs one web node (as shipped, lean)
+//   3. cluster     the original lab as shipped (its nginx.conf, three Express 4 nodes), the lab's
+//                  nodes behind a tuned nginx, and the project's cluster as shipped / defaults
+//                  with LOG_LEVEL=warn / lean
+//   4. tracing     the cluster with tracing disabled, on without an exporter (the default), on
+//                  exporting every span to a local OTLP sink, and 10% head-sampled
 //
-// Load: autocannon, BENCH_CONNECTIONS (50) connections for BENCH_DURATION seconds (10) after a
-// BENCH_WARMUP (2 s) warm-up. Results: a table on stdout, JSON in bench/results/.
+// "As shipped" is every default: tracing on (no exporter configured), LOG_LEVEL=info, the
+// gateway's access log on, log lines written to a file. "Lean" is OTEL_SDK_DISABLED=true,
+// ACCESS_LOG=false, LOG_LEVEL=warn.
+//
+// Load: wrk (C, Debian package `wrk`), one thread, BENCH_CONNECTIONS (50) connections,
+// BENCH_DURATION seconds (10) after a BENCH_WARMUP (2 s) warm-up. A Node load generator
+// takes most of a core and flattens every ratio, so autocannon is only a fallback when wrk is
+// missing, and the output says so. Every row reports req/s, p50/p99, errors, and the CPU time
+// per request of every process (from /proc); RSS is read at the end of each row.
+// Results: a table on stdout, JSON in bench/results/.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { onPath } from '../scripts/lib/processes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** BENCH_ONLY=cluster,tracing runs only those phases (exploration; the docs quote full runs). */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const WEIGHTS = [1, 2, 3];
 const children = new Set();
 const tempDirs = [];
@@ -59,10 +71,12 @@ function freePort() {
   });
 }
 
-function start(name, command, args, env = {}) {
+/** Start a child; its stdout goes to `stdoutFile` (log lines cost what they cost) or nowhere. */
+function start(name, command, args, env = {}, stdoutFile) {
+  const stdout = stdoutFile ? openSync(stdoutFile, 'a') : 'ignore';
   const child = spawn(command, args, {
     env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-2000)));
@@ -85,6 +99,8 @@ async function stop(proc) {
   await exited;
   clearTimeout(killer);
 }
+
+const stopAll = (procs) => Promise.all(procs.map((p) => stop(p)));
 
 async function waitHttp(url, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
@@ -128,10 +144,28 @@ function rssMiB(pid) {
   return Math.round(kib / 1024);
 }
 
+/** CPU time (user + system, ms) of a process and its children (nginx workers), from /proc. */
+function cpuMs(pid) {
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  let ticks = 0;
+  for (const p of [pid, ...childPids(pid)]) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // gone
+    }
+  }
+  return ticks / ticksPerMs;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The parts under test
 
 const node = process.execPath;
+const LEAN = { OTEL_SDK_DISABLED: 'true', ACCESS_LOG: 'false', LOG_LEVEL: 'warn' };
+const WARN = { LOG_LEVEL: 'warn' };
+const SHIPPED = {};
 
 async function trivialUpstreams() {
   const ports = [await freePort(), await freePort(), await freePort()];
@@ -143,12 +177,13 @@ async function trivialUpstreams() {
     }).listen(port, '127.0.0.1'));`;
   const proc = start('upstreams', node, ['-e', script]);
   await Promise.all(ports.map((p) => waitHttp(`http://127.0.0.1:${p}/`)));
-  return { proc, urls: ports.map((p) => `http://127.0.0.1:${p}`) };
+  return { procs: [proc], urls: ports.map((p) => `http://127.0.0.1:${p}`) };
 }
 
 async function redisServer() {
   const port = await freePort();
   const dir = tempDir('oc-bench-redis-');
+  // The project's Redis settings (AOF on, as compose runs it).
   const proc = start('redis', 'redis-server', [
     '--port',
     String(port),
@@ -165,47 +200,70 @@ async function redisServer() {
   return { proc, url: `redis://127.0.0.1:${port}` };
 }
 
-async function webNodes(redisUrl, tracingEnv) {
+/** The project's web1..web3 (or just web1) with `env` over the defaults. */
+async function webNodes(redisUrl, env, count = 3) {
+  const logDir = tempDir('oc-bench-logs-');
   const nodes = [];
-  for (const name of ['web1', 'web2', 'web3']) {
+  for (const name of ['web1', 'web2', 'web3'].slice(0, count)) {
     const port = await freePort();
-    const proc = start(name, node, [join(root, 'dist/apps/web/main.js')], {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_NAME: name,
-      REDIS_URL: redisUrl,
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_DELAY_MS: '0',
-      ...tracingEnv,
-    });
+    const proc = start(
+      name,
+      node,
+      [join(root, 'dist/apps/web/main.js')],
+      { PORT: String(port), HOST: '127.0.0.1', NODE_NAME: name, REDIS_URL: redisUrl, ...env },
+      join(logDir, `${name}.log`),
+    );
     nodes.push({ proc, url: `http://127.0.0.1:${port}` });
   }
   await Promise.all(nodes.map((n) => waitHttp(`${n.url}/health/ready`)));
-  return nodes;
+  return { procs: nodes.map((n) => n.proc), urls: nodes.map((n) => n.url) };
 }
 
-async function gateway(upstreamUrls, tracingEnv) {
+/** The original lab's Express 4 nodes (bench/lab/lab-node.cjs). */
+async function labNodes(redisUrl, count = 3) {
+  const nodes = [];
+  for (const name of ['lab1', 'lab2', 'lab3'].slice(0, count)) {
+    const port = await freePort();
+    const proc = start(name, node, [join(root, 'bench/lab/lab-node.cjs')], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrl,
+    });
+    nodes.push({ proc, url: `http://127.0.0.1:${port}` });
+  }
+  await Promise.all(nodes.map((n) => waitHttp(`${n.url}/`)));
+  return { procs: nodes.map((n) => n.proc), urls: nodes.map((n) => n.url) };
+}
+
+async function gateway(upstreamUrls, env) {
   const port = await freePort();
   const admin = await freePort();
-  const proc = start('gateway', node, [join(root, 'dist/apps/gateway/main.js')], {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ADMIN_PORT: String(admin),
-    LOG_LEVEL: 'warn',
-    ACCESS_LOG: 'false',
-    UPSTREAMS: upstreamUrls.map((u, i) => `${u} weight=${WEIGHTS[i]}`).join(','),
-    ...tracingEnv,
-  });
+  const logDir = tempDir('oc-bench-logs-');
+  const proc = start(
+    'gateway',
+    node,
+    [join(root, 'dist/apps/gateway/main.js')],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_PORT: String(admin),
+      UPSTREAMS: upstreamUrls.map((u, i) => `${u} weight=${WEIGHTS[i]}`).join(','),
+      ...env,
+    },
+    join(logDir, 'gateway.log'),
+  );
   await waitHttp(`http://127.0.0.1:${admin}/health/ready`);
   return { proc, url: `http://127.0.0.1:${port}` };
 }
 
+const hostPort = (url) => url.replace('http://', '');
+
 /** nginx the tuned way: all cores, upstream keepalive, HTTP/1.1, `Connection ""`, no access log. */
-async function nginx(upstreamUrls) {
+async function tunedNginx(upstreamUrls) {
   const port = await freePort();
   const dir = tempDir('oc-bench-nginx-');
   const servers = upstreamUrls
-    .map((u, i) => `server ${u.replace('http://', '')} weight=${WEIGHTS[i]};`)
+    .map((u, i) => `server ${hostPort(u)} weight=${WEIGHTS[i]};`)
     .join(' ');
   writeFileSync(
     join(dir, 'nginx.conf'),
@@ -232,7 +290,23 @@ http {
   }
 }`,
   );
-  const proc = start('nginx', 'nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+  return startNginx('nginx', dir, port);
+}
+
+/** The original lab's nginx, from bench/lab/nginx.conf.template with only paths filled in. */
+async function labNginx(upstreamUrls) {
+  const port = await freePort();
+  const dir = tempDir('oc-bench-lab-nginx-');
+  const conf = readFileSync(join(root, 'bench/lab/nginx.conf.template'), 'utf8')
+    .replaceAll('{{dir}}', dir)
+    .replaceAll('{{listen}}', `127.0.0.1:${port}`)
+    .replace(/\{\{upstream(\d)\}\}/g, (_, i) => hostPort(upstreamUrls[Number(i) - 1]));
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  return startNginx('lab-nginx', dir, port);
+}
+
+async function startNginx(name, dir, port) {
+  const proc = start(name, 'nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
   await waitHttp(`http://127.0.0.1:${port}/`);
   return { proc, url: `http://127.0.0.1:${port}` };
 }
@@ -256,13 +330,13 @@ async function otlpSink() {
   child.once('exit', () => children.delete(proc));
   await waitHttp(`http://127.0.0.1:${port}/`);
   return {
+    proc,
     url: `http://127.0.0.1:${port}`,
     bytes: () =>
       new Promise((resolve) => {
         child.once('message', resolve);
         child.send('bytes?');
       }),
-    close: () => stop(proc),
   };
 }
 
@@ -279,230 +353,308 @@ async function minimalProxy(upstreamUrls) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Measuring
+// Load
 
-function load(url, duration) {
+const haveWrk = onPath('wrk');
+
+/** wrk's duration units → milliseconds ("812.00us", "1.20ms", "2.01s"). */
+function wrkMs(text) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
+  if (!m) return undefined;
+  const factor = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2]];
+  return Math.round(Number(m[1]) * factor * 100) / 100;
+}
+
+function runWrk(url, seconds) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration, pipelining: 1 }, (err, result) =>
-      err ? reject(err) : resolve(result),
+    const child = spawn(
+      'wrk',
+      ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '--timeout', '5s', url],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out}`));
+      const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+        out,
+      );
+      resolve({
+        pid: child.pid,
+        total,
+        rps: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)),
+        p50: wrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+        p99: wrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+        errors: socket ? socket.slice(1).reduce((s, n) => s + Number(n), 0) : 0,
+        non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+      });
+    });
   });
 }
 
-/** CPU time (user + system, ms) of a process and its children (nginx workers), from /proc. */
-function cpuMs(pid) {
-  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
-  let ticks = 0;
-  for (const p of [pid, ...childPids(pid)]) {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {
-      // gone
-    }
-  }
-  return ticks / ticksPerMs;
-}
-
-/**
- * One row: warm-up, then the measured run. With `proxy` (the process under test), also its
- * CPU time per request: what decides throughput when every core is busy.
- */
-async function measure(label, url, proxy) {
-  await load(url, WARMUP);
-  const cpuBefore = proxy ? cpuMs(proxy.child.pid) : 0;
-  const r = await load(url, DURATION);
-  const cpu = proxy ? cpuMs(proxy.child.pid) - cpuBefore : undefined;
-  const row = {
-    label,
+async function runAutocannon(url, seconds) {
+  const { default: autocannon } = await import('autocannon');
+  const r = await new Promise((resolve, reject) =>
+    autocannon({ url, connections: CONNECTIONS, duration: seconds }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    ),
+  );
+  return {
+    total: r.requests.total,
     rps: Math.round(r.requests.average),
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
-    // Microseconds of the proxy's CPU per request (10 ms tick resolution: ±1%).
-    proxyCpuUsPerRequest:
-      cpu === undefined || r.requests.total === 0
-        ? undefined
-        : Math.round((cpu * 1000) / r.requests.total),
   };
-  const cpuText =
-    row.proxyCpuUsPerRequest === undefined ? '' : `  proxy CPU ${row.proxyCpuUsPerRequest} µs/req`;
+}
+
+const load = haveWrk ? runWrk : runAutocannon;
+
+/**
+ * One row: warm-up, then the measured run, with the CPU time per request of every process in
+ * `procs` (by name; same-named processes are summed, e.g. web1..3 as "web") and their RSS.
+ */
+async function measure(label, url, procs) {
+  await load(url, WARMUP);
+  const before = procs.map((p) => cpuMs(p.child.pid));
+  const r = await load(url, DURATION);
+  const cpu = {};
+  const rss = {};
+  procs.forEach((p, i) => {
+    const key = groupOf(p.name);
+    const ms = cpuMs(p.child.pid) - before[i];
+    cpu[key] = (cpu[key] ?? 0) + ms;
+    rss[p.name] = rssMiB(p.child.pid);
+  });
+  const cpuUs = Object.fromEntries(
+    Object.entries(cpu).map(([k, ms]) => [k, r.total ? Math.round((ms * 1000) / r.total) : null]),
+  );
+  const row = { label, ...r, cpuUsPerRequest: cpuUs, rssMiB: rss };
+  delete row.pid;
+  const cpuText = Object.entries(cpuUs)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   console.log(
-    `  ${label.padEnd(34)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}  non-2xx ${row.non2xx}${cpuText}`,
+    `  ${label.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  err ${row.errors + row.non2xx}  CPU µs/req: ${cpuText}`,
   );
   return row;
 }
 
-function memory(procs) {
-  return Object.fromEntries(procs.filter(Boolean).map((p) => [p.name, rssMiB(p.child.pid)]));
+/** web1..3 → web, lab1..3 → lab-node: the CPU column is per role. */
+function groupOf(name) {
+  if (/^web\d$/.test(name)) return 'web';
+  if (/^lab\d$/.test(name)) return 'lab-node';
+  return name;
 }
 
 // ---------------------------------------------------------------------------------------------
 
+const phases = {};
+const want = (phase) => !ONLY || ONLY.has(phase);
+
+async function proxyOnly(haveNginx) {
+  console.log('\n1. proxy-only (three trivial upstreams, weights 1:2:3)');
+  const ups = await trivialUpstreams();
+  const rows = { direct: await measure('direct (one upstream)', `${ups.urls[0]}/`, []) };
+  for (const [key, label, env] of [
+    ['gatewayShipped', 'gateway, as shipped', SHIPPED],
+    ['gatewayWarn', 'gateway, defaults + LOG_LEVEL=warn', WARN],
+    ['gatewayLean', 'gateway, lean', LEAN],
+  ]) {
+    const gw = await gateway(ups.urls, env);
+    rows[key] = await measure(label, `${gw.url}/`, [gw.proc]);
+    await stop(gw.proc);
+  }
+  if (haveNginx) {
+    const ng = await tunedNginx(ups.urls);
+    rows.nginxTuned = await measure('nginx, tuned', `${ng.url}/`, [ng.proc]);
+    await stop(ng.proc);
+  }
+  const floor = await minimalProxy(ups.urls);
+  rows.minimalNodeProxy = await measure('minimal Node proxy (the floor)', `${floor.url}/`, [
+    floor.proc,
+  ]);
+  await stopAll([floor.proc, ...ups.procs]);
+  return rows;
+}
+
+async function oneNode() {
+  console.log('\n2. one node alone (+ Redis)');
+  const redis = await redisServer();
+  const rows = {};
+  const lab = await labNodes(redis.url, 1);
+  rows.labNode = await measure('original lab node (Express 4)', `${lab.urls[0]}/`, [
+    ...lab.procs,
+    redis.proc,
+  ]);
+  await stopAll(lab.procs);
+  for (const [key, label, env] of [
+    ['webShipped', 'web node, as shipped', SHIPPED],
+    ['webLean', 'web node, lean', LEAN],
+  ]) {
+    const web = await webNodes(redis.url, env, 1);
+    rows[key] = await measure(label, `${web.urls[0]}/`, [...web.procs, redis.proc]);
+    await stopAll(web.procs);
+  }
+  await stop(redis.proc);
+  return rows;
+}
+
+async function cluster(haveNginx) {
+  console.log('\n3. cluster (three nodes + Redis behind a proxy)');
+  const redis = await redisServer();
+  const rows = {};
+  if (haveNginx) {
+    const lab = await labNodes(redis.url);
+    const labProxy = await labNginx(lab.urls);
+    rows.labShipped = await measure('original lab, as shipped', `${labProxy.url}/`, [
+      labProxy.proc,
+      ...lab.procs,
+      redis.proc,
+    ]);
+    await stop(labProxy.proc);
+    const tuned = await tunedNginx(lab.urls);
+    rows.labTunedNginx = await measure('original lab nodes, tuned nginx', `${tuned.url}/`, [
+      tuned.proc,
+      ...lab.procs,
+      redis.proc,
+    ]);
+    await stopAll([tuned.proc, ...lab.procs]);
+  }
+  for (const [key, label, env] of [
+    ['shipped', 'cluster, as shipped', SHIPPED],
+    ['warn', 'cluster, defaults + LOG_LEVEL=warn', WARN],
+    ['lean', 'cluster, lean', LEAN],
+  ]) {
+    const webs = await webNodes(redis.url, env);
+    const gw = await gateway(webs.urls, env);
+    rows[key] = await measure(label, `${gw.url}/`, [gw.proc, ...webs.procs, redis.proc]);
+    await stopAll([gw.proc, ...webs.procs]);
+  }
+  await stop(redis.proc);
+  return rows;
+}
+
+async function tracing() {
+  console.log('\n4. tracing (the cluster through the gateway, LOG_LEVEL=warn, ACCESS_LOG=false)');
+  const sink = await otlpSink();
+  const quiet = { LOG_LEVEL: 'warn', ACCESS_LOG: 'false' };
+  const rows = {};
+  const redis = await redisServer();
+  for (const [key, label, env] of [
+    ['disabled', 'tracing disabled (OTEL_SDK_DISABLED=true)', { OTEL_SDK_DISABLED: 'true' }],
+    ['noExporter', 'tracing on, no exporter (the default)', {}],
+    ['exporting', 'tracing on, every span exported', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
+    [
+      'sampled10',
+      'tracing on, 10% sampled and exported',
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
+      },
+    ],
+  ]) {
+    const webs = await webNodes(redis.url, { ...quiet, ...env });
+    const gw = await gateway(webs.urls, { ...quiet, ...env });
+    rows[key] = await measure(label, `${gw.url}/`, [gw.proc, ...webs.procs, redis.proc, sink.proc]);
+    await stopAll([gw.proc, ...webs.procs]);
+  }
+  await stop(redis.proc);
+  rows.exportedBytes = await sink.bytes();
+  await stop(sink.proc);
+  return rows;
+}
+
 async function main() {
-  for (const main of ['web', 'gateway']) {
+  for (const app of ['web', 'gateway']) {
     try {
-      readFileSync(join(root, 'dist/apps', main, 'main.js'));
+      readFileSync(join(root, 'dist/apps', app, 'main.js'));
     } catch {
-      throw new Error(`dist/apps/${main}/main.js is missing: npm run bench builds first`);
+      throw new Error(`dist/apps/${app}/main.js is missing: npm run bench builds first`);
     }
   }
   const haveNginx = onPath('nginx');
   const results = {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS },
-    phases: {},
+    settings: {
+      loadGenerator: haveWrk ? 'wrk -t1' : 'autocannon (fallback: wrk missing)',
+      durationS: DURATION,
+      warmupS: WARMUP,
+      connections: CONNECTIONS,
+    },
+    phases,
   };
-  const off = { OTEL_SDK_DISABLED: 'true' };
   console.log(
-    `bench: ${CONNECTIONS} connections, ${DURATION} s per run (+${WARMUP} s warm-up), ${results.machine.cpus} CPUs, node ${process.version}`,
+    `bench: ${results.settings.loadGenerator}, ${CONNECTIONS} connections, ${DURATION} s per row (+${WARMUP} s warm-up), ${results.machine.cpus} CPUs, node ${process.version}`,
   );
+  if (!haveWrk)
+    console.log(
+      'bench: wrk is not on PATH (apt-get install wrk): FALLING BACK TO AUTOCANNON, a Node load generator that takes most of a core and flattens every ratio',
+    );
   if (!haveNginx)
     console.log('bench: nginx is not on PATH: nginx rows skipped (apt-get install nginx-light)');
 
-  // 1. proxy-only
-  console.log('\n1. proxy-only (three trivial upstreams, weights 1:2:3)');
-  {
-    const ups = await trivialUpstreams();
-    const direct = await measure('direct (one upstream)', `${ups.urls[0]}/`);
-    const gw = await gateway(ups.urls, off);
-    const viaGateway = await measure('through the gateway', `${gw.url}/`, gw.proc);
-    const mem = memory([ups.proc, gw.proc]);
-    await stop(gw.proc);
-    let viaNginx;
-    if (haveNginx) {
-      const ng = await nginx(ups.urls);
-      viaNginx = await measure('through nginx (tuned)', `${ng.url}/`, ng.proc);
-      Object.assign(mem, memory([ng.proc]));
-      await stop(ng.proc);
-    }
-    const floor = await minimalProxy(ups.urls);
-    const viaFloor = await measure('through a minimal Node proxy', `${floor.url}/`, floor.proc);
-    Object.assign(mem, memory([floor.proc]));
-    await stop(floor.proc);
-    await stop(ups.proc);
-    results.phases.proxyOnly = {
-      direct,
-      gateway: viaGateway,
-      nginx: viaNginx,
-      minimalNodeProxy: viaFloor,
-      rssMiB: mem,
-    };
-  }
+  if (want('proxy')) phases.proxyOnly = await proxyOnly(haveNginx);
+  if (want('node')) phases.oneNode = await oneNode();
+  if (want('cluster')) phases.cluster = await cluster(haveNginx);
+  if (want('tracing')) phases.tracing = await tracing();
 
-  // 2. cluster
-  console.log('\n2. cluster (web1..3 + Redis; tracing off)');
-  {
-    const redis = await redisServer();
-    const webs = await webNodes(redis.url, off);
-    const direct = await measure('direct (web1)', `${webs[0].url}/`);
-    const gw = await gateway(
-      webs.map((w) => w.url),
-      off,
-    );
-    const viaGateway = await measure('through the gateway', `${gw.url}/`, gw.proc);
-    const mem = memory([gw.proc, ...webs.map((w) => w.proc), redis.proc]);
-    await stop(gw.proc);
-    let viaNginx;
-    if (haveNginx) {
-      const ng = await nginx(webs.map((w) => w.url));
-      viaNginx = await measure('through nginx (tuned)', `${ng.url}/`, ng.proc);
-      Object.assign(mem, memory([ng.proc]));
-      await stop(ng.proc);
-    }
-    const floor = await minimalProxy(webs.map((w) => w.url));
-    const viaFloor = await measure('through a minimal Node proxy', `${floor.url}/`, floor.proc);
-    Object.assign(mem, memory([floor.proc]));
-    await stop(floor.proc);
-    await Promise.all([...webs.map((w) => stop(w.proc)), stop(redis.proc)]);
-    results.phases.cluster = {
-      direct,
-      gateway: viaGateway,
-      nginx: viaNginx,
-      minimalNodeProxy: viaFloor,
-      rssMiB: mem,
-    };
-  }
-
-  // 3. tracing cost
-  console.log(
-    '\n3. tracing (cluster through the gateway; on = default sampling, exporting over OTLP)',
-  );
-  {
-    const sink = await otlpSink();
-    const rows = {};
-    const mem = {};
-    for (const [mode, env] of [
-      ['off', off],
-      ['on', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
-      // Not the bar's setting: what the production advice (docs/performance.md) costs.
-      [
-        'sampled10',
-        {
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-          OTEL_TRACES_SAMPLER_ARG: '0.1',
-        },
-      ],
-    ]) {
-      const redis = await redisServer();
-      const webs = await webNodes(redis.url, env);
-      const gw = await gateway(
-        webs.map((w) => w.url),
-        env,
-      );
-      const label = mode === 'sampled10' ? 'tracing on, 10% sampled' : `tracing ${mode}`;
-      rows[mode] = await measure(label, `${gw.url}/`, gw.proc);
-      mem[mode] = memory([gw.proc, ...webs.map((w) => w.proc)]);
-      await Promise.all([stop(gw.proc), ...webs.map((w) => stop(w.proc))]);
-      await stop(redis.proc);
-    }
-    results.phases.tracing = { ...rows, exportedBytes: await sink.bytes(), rssMiB: mem };
-    await sink.close();
-  }
-
-  // Summary
-  const p = results.phases;
+  const p = phases;
   const ratio = (a, b) => (a && b ? Math.round((a.rps / b.rps) * 100) / 100 : null);
   results.ratios = {
-    proxyOnlyGatewayVsNginx: ratio(p.proxyOnly.gateway, p.proxyOnly.nginx),
-    proxyOnlyGatewayVsDirect: ratio(p.proxyOnly.gateway, p.proxyOnly.direct),
-    proxyOnlyNginxVsDirect: ratio(p.proxyOnly.nginx, p.proxyOnly.direct),
-    proxyOnlyGatewayVsMinimal: ratio(p.proxyOnly.gateway, p.proxyOnly.minimalNodeProxy),
-    proxyOnlyMinimalVsNginx: ratio(p.proxyOnly.minimalNodeProxy, p.proxyOnly.nginx),
-    clusterGatewayVsNginx: ratio(p.cluster.gateway, p.cluster.nginx),
-    clusterGatewayVsMinimal: ratio(p.cluster.gateway, p.cluster.minimalNodeProxy),
-    clusterMinimalVsNginx: ratio(p.cluster.minimalNodeProxy, p.cluster.nginx),
-    clusterGatewayVsDirect: ratio(p.cluster.gateway, p.cluster.direct),
-    tracingOnVsOff: ratio(p.tracing.on, p.tracing.off),
-    tracingSampled10VsOff: ratio(p.tracing.sampled10, p.tracing.off),
-  };
-  const sum = (rows) => rows.filter(Boolean).reduce((total, r) => total + r.errors + r.non2xx, 0);
-  // The bar is about the gateway (every gateway row, tracing included); the others are context.
-  results.errors = {
-    gateway: sum([
-      p.proxyOnly.gateway,
-      p.cluster.gateway,
-      p.tracing.off,
-      p.tracing.on,
-      p.tracing.sampled10,
-    ]),
-    others: sum(
-      [p.proxyOnly, p.cluster].flatMap((ph) => [ph.direct, ph.nginx, ph.minimalNodeProxy]),
+    'gateway defaults+warn / tuned nginx, proxy-only': ratio(
+      p.proxyOnly?.gatewayWarn,
+      p.proxyOnly?.nginxTuned,
     ),
+    'gateway as shipped / tuned nginx, proxy-only': ratio(
+      p.proxyOnly?.gatewayShipped,
+      p.proxyOnly?.nginxTuned,
+    ),
+    'gateway lean / tuned nginx, proxy-only': ratio(
+      p.proxyOnly?.gatewayLean,
+      p.proxyOnly?.nginxTuned,
+    ),
+    'access log on / off (gateway as shipped / defaults+warn)': ratio(
+      p.proxyOnly?.gatewayShipped,
+      p.proxyOnly?.gatewayWarn,
+    ),
+    'minimal Node proxy / tuned nginx, proxy-only': ratio(
+      p.proxyOnly?.minimalNodeProxy,
+      p.proxyOnly?.nginxTuned,
+    ),
+    'web node as shipped / lab node': ratio(p.oneNode?.webShipped, p.oneNode?.labNode),
+    'web node lean / lab node': ratio(p.oneNode?.webLean, p.oneNode?.labNode),
+    'cluster as shipped / lab as shipped': ratio(p.cluster?.shipped, p.cluster?.labShipped),
+    'cluster defaults+warn / lab as shipped': ratio(p.cluster?.warn, p.cluster?.labShipped),
+    'cluster lean / lab as shipped': ratio(p.cluster?.lean, p.cluster?.labShipped),
+    'cluster as shipped / lab nodes behind tuned nginx': ratio(
+      p.cluster?.shipped,
+      p.cluster?.labTunedNginx,
+    ),
+    'cluster defaults+warn / lab nodes behind tuned nginx': ratio(
+      p.cluster?.warn,
+      p.cluster?.labTunedNginx,
+    ),
+    'cluster lean / lab nodes behind tuned nginx': ratio(p.cluster?.lean, p.cluster?.labTunedNginx),
+    'tracing, no exporter / disabled': ratio(p.tracing?.noExporter, p.tracing?.disabled),
+    'tracing, exporting every span / disabled': ratio(p.tracing?.exporting, p.tracing?.disabled),
+    'tracing, 10% sampled / disabled': ratio(p.tracing?.sampled10, p.tracing?.disabled),
   };
+  const rows = Object.values(phases).flatMap((ph) =>
+    Object.values(ph).filter((r) => typeof r === 'object'),
+  );
+  results.errors = rows.reduce((total, r) => total + r.errors + r.non2xx, 0);
 
   console.log('\nratios (same run):');
   for (const [k, v] of Object.entries(results.ratios))
-    console.log(`  ${k.padEnd(28)} ${v ?? 'n/a'}`);
-  console.log(`  errors + non-2xx, gateway rows  ${results.errors.gateway}`);
-  console.log(`  errors + non-2xx, other rows    ${results.errors.others}`);
-  console.log('\nRSS (MiB) at the end of each phase:');
-  console.log(`  proxy-only ${JSON.stringify(p.proxyOnly.rssMiB)}`);
-  console.log(`  cluster    ${JSON.stringify(p.cluster.rssMiB)}`);
-  console.log(`  tracing    ${JSON.stringify(p.tracing.rssMiB)}`);
+    if (v !== null) console.log(`  ${k.padEnd(56)} ${v}`);
+  console.log(`  errors + non-2xx, all rows                               ${results.errors}`);
 
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });

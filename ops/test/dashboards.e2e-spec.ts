@@ -6,6 +6,7 @@ import {
   PrometheusServer,
   RedisServer,
   freePort,
+  OtlpSink,
   startWebProcesses,
   waitFor,
 } from '@app/testing';
@@ -32,10 +33,14 @@ describe('Grafana dashboards against live Prometheus data', () => {
   let prometheus: PrometheusServer;
   const procs: NodeProcess[] = [];
   let gatewayUrl: string;
+  let otlp: OtlpSink;
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    const webs = await startWebProcesses(redis.url);
+    // Exporting, as in compose (the collector): exemplars only point at traces that are sent.
+    otlp = await OtlpSink.start();
+    const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url };
+    const webs = await startWebProcesses(redis.url, tracing);
     procs.push(...webs.map((w) => w.proc));
     const targets: Record<string, string> = Object.fromEntries(
       webs.map((w) => [`${w.name}:3000`, `127.0.0.1:${w.port}`]),
@@ -48,6 +53,7 @@ describe('Grafana dashboards against live Prometheus data', () => {
       ADMIN_PORT: String(adminPort),
       UPSTREAMS: webUrls.map((u, i) => `${u} weight=${i + 1}`).join(','),
       ACCESS_LOG: 'false',
+      ...tracing,
     });
     procs.push(gateway);
     gatewayUrl = (await gateway.waitForLog(/data plane listening on (http:\/\/\S+) /))[1];
@@ -101,6 +107,7 @@ describe('Grafana dashboards against live Prometheus data', () => {
     await prometheus?.stop();
     await Promise.all(procs.map((p) => p.stop()));
     await redis?.destroy();
+    await otlp?.close();
   });
 
   it('scrapes the cluster under the compose job and instance names', async () => {

@@ -1,17 +1,12 @@
-// Order matters: configuration is validated before anything starts, and tracing starts before
-// Nest, express and undici are loaded so the instrumentations can patch them.
+// Order matters: configuration is validated before anything starts, and tracing (the context
+// manager, propagators and tracer provider the data plane's spans use) before the app is built.
 import { loadConfigOrExit } from '@app/config';
 import { exitOnSignals, exitOnStartFailure } from '@app/observability/process-lifecycle';
 import { startTracing } from '@app/observability/tracing';
 import { gatewayConfigSchema } from './config/gateway.config';
 
 const config = loadConfigOrExit(gatewayConfigSchema, process.env, 'gateway');
-const tracing = startTracing({
-  defaultServiceName: 'gateway',
-  // Our proxy makes its own client span per upstream attempt (with resend counts) and
-  // injects traceparent itself; undici's instrumentation would double both.
-  instrumentations: { '@opentelemetry/instrumentation-undici': { enabled: false } },
-});
+const tracing = startTracing({ defaultServiceName: 'gateway', config });
 
 async function main(): Promise<void> {
   const { startGatewayApp } = await import('./gateway.app');

@@ -1,7 +1,5 @@
-import { type IncomingMessage, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HITS_CHANNEL, parseHitEvent } from '@app/hit-events';
-import { NodeProcess, RedisServer, startWebProcesses, waitFor } from '@app/testing';
+import { NodeProcess, OtlpSink, RedisServer, startWebProcesses, waitFor } from '@app/testing';
 import Redis from 'ioredis';
 import { TestUpstream } from './helpers';
 
@@ -71,22 +69,14 @@ describe('gateway process', () => {
     let redis: RedisServer;
     let subscriber: Redis;
     const events: string[] = [];
-    const spans: Buffer[] = [];
-    const collector = createServer((req: IncomingMessage, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        spans.push(Buffer.concat(chunks));
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      });
-    });
+    let collector: OtlpSink;
 
     beforeAll(async () => {
       redis = await RedisServer.start();
       subscriber = new Redis(redis.url);
       subscriber.on('message', (_c: string, m: string) => events.push(m));
       await subscriber.subscribe(HITS_CHANNEL);
-      await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+      collector = await OtlpSink.start();
     });
 
     /** The hit event (parsed) that gave out this count, once it arrived. */
@@ -98,12 +88,14 @@ describe('gateway process', () => {
     afterAll(async () => {
       subscriber.disconnect();
       await redis.destroy();
-      await new Promise((r) => collector.close(r));
+      await collector.close();
     });
 
     it('splits traffic 1:2:3 in Redis and carries one trace from client to Redis', async () => {
-      const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
-      const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_BSP_SCHEDULE_DELAY: '100' };
+      const tracing = {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      };
       const webs = await startWebProcesses(redis.url, tracing);
       procs.push(...webs.map((w) => w.proc));
       const webUrls = webs.map((w) => w.url);
@@ -138,15 +130,10 @@ describe('gateway process', () => {
       });
 
       // Exported spans with that trace id: gateway server + client, web server, Redis client.
-      const idBytes = Buffer.from(traceId, 'hex');
-      const count = () => {
-        const all = Buffer.concat(spans);
-        let n = 0;
-        for (let i = all.indexOf(idBytes); i !== -1; i = all.indexOf(idBytes, i + 1)) n++;
-        return n;
-      };
-      await waitFor(() => (count() >= 4 ? true : undefined), { what: '4 spans of the trace' });
-      const exported = Buffer.concat(spans).toString('latin1');
+      await waitFor(() => (collector.occurrences(traceId) >= 4 ? true : undefined), {
+        what: '4 spans of the trace',
+      });
+      const exported = collector.all().toString('latin1');
       expect(exported).toContain('gateway');
       expect(exported).toContain('web');
 
@@ -167,13 +154,12 @@ describe('gateway process', () => {
       await (
         await fetch(`${url}/`, { headers: { traceparent: `00-${marker}-00f067aa0ba902b7-01` } })
       ).text();
-      const markerBytes = Buffer.from(marker, 'hex');
-      await waitFor(() => (Buffer.concat(spans).indexOf(markerBytes) !== -1 ? true : undefined), {
+      await waitFor(() => (collector.occurrences(marker) > 0 ? true : undefined), {
         what: 'spans of the sampled request after the unsampled one',
       });
       // Every process exports on its own schedule (100 ms here): give the others three rounds.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(Buffer.concat(spans).indexOf(Buffer.from(unsampled, 'hex'))).toBe(-1);
+      expect(collector.occurrences(unsampled)).toBe(0);
     });
   });
 });

@@ -1,12 +1,12 @@
-// Order matters: configuration is validated before anything starts, and tracing starts before
-// Nest, express and ioredis are loaded so the instrumentations can patch them.
+// Order matters: configuration is validated before anything starts, and tracing (the context
+// manager, propagators and tracer provider the app's own spans use) before the app is built.
 import { loadConfigOrExit } from '@app/config';
 import { exitOnSignals, exitOnStartFailure } from '@app/observability/process-lifecycle';
 import { startTracing } from '@app/observability/tracing';
 import { webConfigSchema } from './config/web.config';
 
 const config = loadConfigOrExit(webConfigSchema, process.env, 'web');
-const tracing = startTracing({ defaultServiceName: 'web' });
+const tracing = startTracing({ defaultServiceName: 'web', config });
 
 async function main(): Promise<void> {
   const { startWebApp } = await import('./web.app');

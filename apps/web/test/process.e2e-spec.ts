@@ -1,7 +1,5 @@
-import { type IncomingMessage, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HITS_CHANNEL, parseHitEvent } from '@app/hit-events';
-import { NodeProcess, RedisServer, waitFor } from '@app/testing';
+import { NodeProcess, OtlpSink, RedisServer, waitFor } from '@app/testing';
 import Redis from 'ioredis';
 
 /** The built web node (dist/apps/web/main.js) as its own process: startup, tracing, signals. */
@@ -52,16 +50,7 @@ describe('web node process', () => {
   });
 
   it('continues the caller’s trace: hit event, log line and exported spans share its trace id', async () => {
-    const received: Buffer[] = [];
-    const collector = createServer((req: IncomingMessage, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.url === '/v1/traces') received.push(Buffer.concat(chunks));
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      });
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const collector = await OtlpSink.start();
     const subscriber = new Redis(redis.url);
     try {
       const events: string[] = [];
@@ -69,7 +58,7 @@ describe('web node process', () => {
       await subscriber.subscribe(HITS_CHANNEL);
       const url = await startWeb({
         NODE_NAME: 'web-traced',
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
         OTEL_BSP_SCHEDULE_DELAY: '100',
       });
 
@@ -96,21 +85,14 @@ describe('web node process', () => {
       });
 
       // OTLP/protobuf carries trace ids as raw bytes: the server span and the Redis client span.
-      const idBytes = Buffer.from(traceId, 'hex');
-      await waitFor(
-        () => {
-          const all = Buffer.concat(received);
-          let found = 0;
-          for (let i = all.indexOf(idBytes); i !== -1; i = all.indexOf(idBytes, i + 1)) found++;
-          return found >= 2 ? found : undefined;
-        },
-        { what: 'spans with the caller trace id at the OTLP receiver' },
-      );
-      const exported = Buffer.concat(received).toString('latin1');
+      await waitFor(() => (collector.occurrences(traceId) >= 2 ? true : undefined), {
+        what: 'spans with the caller trace id at the OTLP receiver',
+      });
+      const exported = collector.all().toString('latin1');
       expect(exported.toLowerCase()).toContain('evalsha');
     } finally {
       subscriber.disconnect();
-      await new Promise((r) => collector.close(r));
+      await collector.close();
     }
   });
 

@@ -5,3 +5,4 @@ export * from './metrics/metrics.constants';
 export * from './metrics/metrics.module';
 export * from './metrics/registry';
 export * from './trace-context';
+export * from './client-span';

@@ -1,23 +1,33 @@
 import { ROOT_CONTEXT, TraceFlags, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { activeTraceIds, sampledTraceId } from './trace-context';
+import { LeanTracerProvider } from './tracing/lean-tracer';
+import { samplerFromEnv } from './tracing/sampler';
 
 const traceId = '0af7651916cd43dd8448eb211c80319c';
 const spanId = 'b7ad6b7169203331';
 
 describe('trace ids of the active span', () => {
+  const tracer = new LeanTracerProvider(samplerFromEnv('always_on', undefined), {
+    add: () => undefined,
+  }).getTracer('test');
+
   beforeAll(() => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   });
   afterAll(() => context.disable());
 
-  const within = <T>(traceFlags: number, fn: () => T): T =>
-    context.with(trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags }), fn);
+  const parent = (traceFlags: number) =>
+    trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags });
 
-  it('gives exemplars only a sampled trace, logs and events any valid one', () => {
-    expect(within(TraceFlags.SAMPLED, sampledTraceId)).toBe(traceId);
-    expect(within(TraceFlags.NONE, sampledTraceId)).toBeUndefined();
-    expect(within(TraceFlags.NONE, activeTraceIds)).toEqual({ traceId, spanId });
+  it('gives exemplars only a trace this process records, logs and events any valid one', () => {
+    const recorded = tracer.startSpan('recorded', {}, parent(TraceFlags.SAMPLED));
+    expect(context.with(trace.setSpan(ROOT_CONTEXT, recorded), sampledTraceId)).toBe(traceId);
+    recorded.end();
+    // A caller's sampled trace passing through a process that records nothing: no exemplar.
+    expect(context.with(parent(TraceFlags.SAMPLED), sampledTraceId)).toBeUndefined();
+    expect(context.with(parent(TraceFlags.NONE), sampledTraceId)).toBeUndefined();
+    expect(context.with(parent(TraceFlags.NONE), activeTraceIds)).toEqual({ traceId, spanId });
   });
 
   it('gives nothing outside a span', () => {

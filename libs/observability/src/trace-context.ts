@@ -1,10 +1,4 @@
-import {
-  type Span,
-  SpanStatusCode,
-  TraceFlags,
-  isSpanContextValid,
-  trace,
-} from '@opentelemetry/api';
+import { type Span, SpanStatusCode, isSpanContextValid, trace } from '@opentelemetry/api';
 
 export interface TraceIds {
   traceId: string;
@@ -19,15 +13,14 @@ export function activeTraceIds(): TraceIds | undefined {
 }
 
 /**
- * Trace id of the active span when that trace is sampled (recorded and exported), else
- * undefined. For exemplars: a metric must only point at a trace that Tempo will have. Logs and
- * hit events take {@link activeTraceIds} instead, sampled or not, to correlate with each other.
+ * Trace id of the active span when this process records and exports it, else undefined. For
+ * exemplars: a metric must only point at a trace that Tempo will have. A sampled flag alone is
+ * not enough (a caller's sampled trace passes through a process that exports nothing). Logs
+ * and hit events take {@link activeTraceIds} instead, recorded or not, to correlate.
  */
 export function sampledTraceId(): string | undefined {
-  const ctx = trace.getActiveSpan()?.spanContext();
-  if (!ctx || !isSpanContextValid(ctx) || (ctx.traceFlags & TraceFlags.SAMPLED) === 0)
-    return undefined;
-  return ctx.traceId;
+  const span = trace.getActiveSpan();
+  return span?.isRecording() ? span.spanContext().traceId : undefined;
 }
 
 /** End a span, recording `err` as an exception and error status when given. */

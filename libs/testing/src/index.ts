@@ -7,3 +7,4 @@ export * from './promtool';
 export * from './prometheus-server';
 export * from './steady-load';
 export * from './web-process';
+export * from './otlp-sink';

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import {
+  type Attributes,
   INVALID_SPAN_CONTEXT,
   type Span,
-  SpanKind,
   type Tracer,
   context,
   propagation,
@@ -24,6 +24,7 @@ import {
   pathOf,
   runInHttpServerSpan,
   sampledTraceId,
+  startClientSpan,
 } from '@app/observability';
 import type { Balancer, Eligibility } from '../balancer/balancer';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -113,11 +114,13 @@ export class ProxyHandler {
     // One id for the whole path: the client's if sane. It goes back to the client in the header
     // list given to writeHead() (not setHeader(), which would make Node merge two lists).
     const requestId = requestIdOf(req);
+    // Read now: by the time the request is recorded its server span may have ended.
+    const exemplarTraceId = sampledTraceId();
 
     const refused = this.refuse(req);
     if (refused) {
       this.answerError(req, res, refused, requestId);
-      return this.record(req, res, requestId, undefined, started);
+      return this.record(req, res, requestId, undefined, started, exemplarTraceId);
     }
 
     const hasBody = hasRequestBody(req);
@@ -146,13 +149,13 @@ export class ProxyHandler {
         deadline,
         attempt,
       );
-      if (outcome.done) return this.record(req, res, requestId, upstream, started);
+      if (outcome.done) return this.record(req, res, requestId, upstream, started, exemplarTraceId);
       failure = outcome.error;
       if (!retryable || !failure.retryable || client.gone || Date.now() >= deadline) break;
       this.metrics.retries.inc({ upstream: upstream.id });
     }
     this.answerError(req, res, failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'), requestId);
-    this.record(req, res, requestId, undefined, started);
+    this.record(req, res, requestId, undefined, started, exemplarTraceId);
   }
 
   /**
@@ -255,20 +258,17 @@ export class ProxyHandler {
   }
 
   private clientSpan(upstream: Upstream, method: string, path: string, attempt: number): Span {
-    // Tracing off, or a request the sampler left out: its attempts record nothing, so they get
-    // no span of their own (the trace context still goes upstream: withTraceContext).
-    if (!this.tracer || !trace.getActiveSpan()?.isRecording()) return NO_SPAN;
-    const span = this.tracer.startSpan(method, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [ATTR_HTTP_REQUEST_METHOD]: method,
-        [ATTR_SERVER_ADDRESS]: upstream.address,
-        [ATTR_SERVER_PORT]: upstream.spec.port,
-        [ATTR_URL_FULL]: upstream.origin + path,
-        ...(attempt > 0 ? { [ATTR_HTTP_REQUEST_RESEND_COUNT]: attempt } : {}),
-      },
+    // Tracing off, no exporter, or a request the sampler left out: its attempts record nothing,
+    // so they get no span of their own (the trace context still goes upstream: withTraceContext).
+    if (!this.tracer) return NO_SPAN;
+    const attributes = (): Attributes => ({
+      [ATTR_HTTP_REQUEST_METHOD]: method,
+      [ATTR_SERVER_ADDRESS]: upstream.address,
+      [ATTR_SERVER_PORT]: upstream.spec.port,
+      [ATTR_URL_FULL]: upstream.origin + path,
+      ...(attempt > 0 ? { [ATTR_HTTP_REQUEST_RESEND_COUNT]: attempt } : {}),
     });
-    return span;
+    return startClientSpan(this.tracer, method, attributes) ?? NO_SPAN;
   }
 
   /**
@@ -314,6 +314,7 @@ export class ProxyHandler {
     requestId: string,
     upstream: Upstream | undefined,
     started: number,
+    exemplarTraceId: string | undefined,
   ): void {
     const method = req.method ?? 'GET';
     const id = upstream?.id ?? NO_UPSTREAM;
@@ -324,7 +325,7 @@ export class ProxyHandler {
       methodLabel(method),
       status,
       durationMs / 1000,
-      sampledTraceId(),
+      exemplarTraceId,
     );
     this.accessLog.write({
       method,

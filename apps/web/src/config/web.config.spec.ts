@@ -14,6 +14,11 @@ describe('webConfigSchema', () => {
       SHUTDOWN_DELAY_MS: 3000,
       SHUTDOWN_TIMEOUT_MS: 5000,
       OTEL_SERVICE_NAME: 'web',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_TIMEOUT: 10_000,
+      OTEL_BSP_SCHEDULE_DELAY: 5000,
+      OTEL_BSP_MAX_QUEUE_SIZE: 2048,
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 512,
     });
   });
 

@@ -8,7 +8,15 @@ import {
   hitEventTemplate,
   readHitTotals,
 } from '@app/hit-events';
-import { activeTraceIds } from '@app/observability';
+import { activeTraceIds, endSpan, startClientSpan } from '@app/observability';
+import { type Attributes, type Tracer, trace } from '@opentelemetry/api';
+import {
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '@opentelemetry/semantic-conventions';
 import { REDIS_CLIENT } from '@app/redis';
 import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
@@ -49,6 +57,9 @@ declare module 'ioredis' {
 export class HitPipeline {
   private readonly node: string;
   private readonly template: HitEventTemplate;
+  private readonly tracer: Tracer = trace.getTracer('observable-cluster-web');
+  /** The Redis client span's attributes (DB semconv), the same for every hit. */
+  private readonly spanAttributes: Attributes;
   // Metric children resolved once: the hot path does no label lookups.
   private readonly hitCounted: Counter.Internal;
   private readonly eventPublished: Counter.Internal;
@@ -65,6 +76,7 @@ export class HitPipeline {
   ) {
     this.node = config.NODE_NAME;
     this.template = hitEventTemplate(this.node);
+    this.spanAttributes = redisSpanAttributes(config.REDIS_URL, 'EVALSHA');
     // ioredis sends EVALSHA and falls back to EVAL after NOSCRIPT (e.g. a restarted Redis).
     redis.defineCommand('observableClusterHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
     this.hitCounted = metrics.hits.labels({ node: this.node });
@@ -89,6 +101,8 @@ export class HitPipeline {
       activeTraceIds()?.traceId ?? null,
     );
     const started = performance.now();
+    // ioredis sends EVALSHA (EVAL once after a NOSCRIPT): one span for the hit's round trip.
+    const span = startClientSpan(this.tracer, 'EVALSHA', this.spanAttributes);
     let count: number;
     try {
       [count] = await this.redis.observableClusterHit(
@@ -102,8 +116,10 @@ export class HitPipeline {
     } catch (err) {
       this.hitError.observe((performance.now() - started) / 1000);
       this.eventFailed.inc();
+      if (span) endSpan(span, err);
       throw fromRedisError(err);
     }
+    span?.end();
     this.hitOk.observe((performance.now() - started) / 1000);
     this.hitCounted.inc();
     this.eventPublished.inc();
@@ -122,4 +138,16 @@ export class HitPipeline {
       throw fromRedisError(err);
     }
   }
+}
+
+/** DB semantic conventions for a Redis command span (`db.system.name` "redis"). */
+function redisSpanAttributes(url: string, operation: string): Attributes {
+  const parsed = new URL(url);
+  return {
+    [ATTR_DB_SYSTEM_NAME]: 'redis',
+    [ATTR_DB_OPERATION_NAME]: operation,
+    [ATTR_DB_NAMESPACE]: parsed.pathname.slice(1) || '0',
+    [ATTR_SERVER_ADDRESS]: parsed.hostname,
+    [ATTR_SERVER_PORT]: Number(parsed.port || 6379),
+  };
 }
