@@ -129,8 +129,8 @@ class LeanSpan implements Span {
       typeof attributesOrTime === 'number' ||
       attributesOrTime instanceof Date ||
       Array.isArray(attributesOrTime);
-    const attributes = isTime ? {} : ((attributesOrTime) ?? {});
-    const at = perfTime(isTime ? (attributesOrTime) : time);
+    const attributes = isTime ? {} : (attributesOrTime ?? {});
+    const at = perfTime(isTime ? attributesOrTime : time);
     (this.events ??= []).push({ name, time: at, attributes: { ...attributes } });
     return this;
   }
