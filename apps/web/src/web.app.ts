@@ -1,24 +1,29 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
+  HttpServerMetrics,
   METRICS_REGISTRY,
   type MetricsRegistry,
-  httpMetricsMiddleware,
   httpServerDurationHistogram,
-  httpServerTracingMiddleware,
+  logRequest,
+  pathOf,
+  runInHttpServerSpan,
+  sampledTraceId,
+  setHttpRoute,
 } from '@app/observability';
 import { tracingDisabled } from '@app/observability/otel-config';
 import { trace } from '@opentelemetry/api';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import type { WebConfig } from './config/web.config';
 import { ShutdownState } from './lifecycle/shutdown.state';
-import { WebModule, type WebModuleOptions } from './web.module';
+import { WEB_REQUEST_LOGGER, WebModule, type WebModuleOptions } from './web.module';
 
 export interface WebApp {
-  readonly app: NestExpressApplication;
+  readonly app: NestFastifyApplication;
   /** Base URL the node listens on, e.g. `http://127.0.0.1:40123`. */
   readonly url: string;
   readonly logger: LoggerService;
@@ -30,52 +35,95 @@ export interface WebApp {
   shutdown(): Promise<boolean>;
 }
 
-/** Build and start one web node. Used by main.ts and by the e2e tests (port 0). */
+/** Probes (every gateway health check) and scrapes: not traffic worth a trace or a log line. */
+const isOperational = (path: string) => path === '/metrics' || path.startsWith('/health/');
+
+/**
+ * Build and start one web node. Used by main.ts and by the e2e tests (port 0).
+ *
+ * Nest runs on fastify (`@nestjs/platform-fastify`), not express: a hit costs the node ~25%
+ * less CPU on it (`npm run bench`, docs/performance.md). Per-request observability is wired as
+ * fastify hooks and one wrapper around the request listener, never as Nest middleware (which
+ * fastify would run through a connect-style shim).
+ */
 export async function startWebApp(
   config: WebConfig,
   options: WebModuleOptions = {},
 ): Promise<WebApp> {
-  const app = await NestFactory.create<NestExpressApplication>(WebModule.forRoot(config, options), {
-    bufferLogs: true,
+  const tracer = tracingDisabled(config) ? undefined : trace.getTracer('observable-cluster-web');
+  const adapter = new FastifyAdapter({
+    // The request's server span wraps everything fastify and Nest do for it, so every callback
+    // and promise of the request sees it as the active span (AsyncLocalStorage).
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer(
+        tracer
+          ? (req: IncomingMessage, res: ServerResponse) => {
+              if (isOperational(pathOf(req.url))) handler(req, res);
+              else runInHttpServerSpan(tracer, req, res, () => handler(req, res));
+            }
+          : handler,
+      ),
+    // Idle keep-alive longer than any proxy's pool idle timeout (the gateway's, nginx's 60 s),
+    // so the proxy, not us, closes idle connections and never races a request against our close.
+    keepAliveTimeout: 65_000,
+    requestTimeout: 30_000,
+    // While draining, requests on open keep-alive connections are still served (with
+    // `Connection: close`), not refused with fastify's own 503.
+    return503OnClosing: false,
+    // HEAD / is declared explicitly: it must not count a hit (RFC 9110 §9.2.1).
+    exposeHeadRoutes: false,
   });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    WebModule.forRoot(config, options),
+    adapter,
+    { bufferLogs: true },
+  );
   const logger = app.get(Logger);
   app.useLogger(logger);
-  app.disable('x-powered-by');
-  // Every GET / answers a new count: an ETag would only cost a hash per response.
-  app.set('etag', false);
-
-  // First, so the server span covers every later middleware. Probes (every gateway health
-  // check) and scrapes are not traffic worth a trace. With tracing off, not even a no-op span.
-  if (!tracingDisabled(config))
-    app.use(
-      httpServerTracingMiddleware(
-        trace.getTracer('observable-cluster-web'),
-        (path) => path === '/metrics' || path.startsWith('/health/'),
-      ),
-    );
 
   const shutdownState = app.get(ShutdownState);
+  const metrics = new HttpServerMetrics(
+    httpServerDurationHistogram(app.get<MetricsRegistry>(METRICS_REGISTRY)),
+  );
+  const requestLog = app.get<PinoLogger>(WEB_REQUEST_LOGGER);
   const node = config.NODE_NAME;
-  // Every response, errors included, says which node served it (the lab's way to see balancing).
-  app.use(
-    (_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => {
-      res.setHeader('x-served-by', node);
-      if (shutdownState.isDraining) res.setHeader('Connection', 'close');
-      next();
-    },
-  );
-  app.use(
-    httpMetricsMiddleware(httpServerDurationHistogram(app.get<MetricsRegistry>(METRICS_REGISTRY))),
-  );
+  const fastify = app.getHttpAdapter().getInstance();
+  const EXEMPLAR = Symbol('exemplarTraceId');
+  type Traced = { [EXEMPLAR]?: string };
 
-  const server: Server = app.getHttpServer();
-  // Idle keep-alive longer than any proxy's pool idle timeout (the gateway's, nginx's 60 s), so
-  // the proxy, not us, closes idle connections and never races a request against our close.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // Every response, errors included, says which node served it (the lab's way to see
+    // balancing); while draining, clients are asked to reconnect elsewhere.
+    void reply.header('x-served-by', node);
+    if (shutdownState.isDraining) void reply.header('connection', 'close');
+    const route = request.routeOptions.url;
+    // The server span takes its name from the route (OTel: "{method} {http.route}"); the
+    // exemplar's trace id is read now, while the request's span is surely the active one.
+    if (route !== undefined) setHttpRoute(reply.raw, request.method, route);
+    (request as Traced)[EXEMPLAR] = sampledTraceId();
+    done();
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    metrics.observe(request.method, route, status, ms / 1000, (request as Traced)[EXEMPLAR]);
+    const path = pathOf(request.url);
+    if (!isOperational(path))
+      logRequest(requestLog, {
+        method: request.method,
+        path,
+        userAgent: request.headers['user-agent'],
+        status,
+        durationMs: ms,
+      });
+    done();
+  });
 
   await app.listen(config.PORT, config.HOST);
+  const server: Server = app.getHttpServer();
+  server.headersTimeout = 10_000;
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
 
@@ -85,7 +133,7 @@ export async function startWebApp(
 }
 
 async function drainAndClose(
-  app: NestExpressApplication,
+  app: NestFastifyApplication,
   server: Server,
   state: ShutdownState,
   config: WebConfig,
@@ -96,8 +144,9 @@ async function drainAndClose(
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), config.SHUTDOWN_TIMEOUT_MS);
   });
-  // app.close(): server.close() (idle keep-alive sockets are closed at once, busy ones after
-  // their response, which carries `Connection: close`), then module shutdown hooks (Redis).
+  // app.close(): fastify closes the listener and its idle keep-alive connections at once, busy
+  // ones after their response (which carries `Connection: close`), then module shutdown hooks
+  // (Redis).
   const drained = await Promise.race([app.close().then(() => true as const), timedOut]);
   clearTimeout(timer);
   if (!drained) {

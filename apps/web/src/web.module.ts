@@ -12,6 +12,9 @@ import { HitsController } from './hits/hits.controller';
 import { ShutdownState } from './lifecycle/shutdown.state';
 import { WebMetrics } from './metrics/web.metrics';
 
+/** Injection token for the pino logger the web node writes its request lines with. */
+export const WEB_REQUEST_LOGGER = 'WEB:REQUEST_LOGGER';
+
 export interface WebModuleOptions {
   /** Where JSON log lines go (stdout by default); tests read them from a stream. */
   logDestination?: DestinationStream;
@@ -21,17 +24,16 @@ export interface WebModuleOptions {
 @Module({})
 export class WebModule {
   static forRoot(config: WebConfig, options: WebModuleOptions = {}): DynamicModule {
+    const logger = createJsonLogger({
+      level: config.LOG_LEVEL,
+      base: { service: config.OTEL_SERVICE_NAME, node: config.NODE_NAME },
+      destination: options.logDestination,
+    });
     return {
       module: WebModule,
       imports: [
-        loggingModule({
-          logger: createJsonLogger({
-            level: config.LOG_LEVEL,
-            base: { service: config.OTEL_SERVICE_NAME, node: config.NODE_NAME },
-            destination: options.logDestination,
-          }),
-          quietPaths: ['/health/live', '/health/ready', '/metrics'],
-        }),
+        // Request lines come from a fastify hook (web.app.ts), not pino-http middleware.
+        loggingModule({ logger, httpMiddleware: false }),
         TerminusModule.forRoot({ logger: false }),
         MetricsModule.forRoot(),
         RedisModule.forRoot({
@@ -43,6 +45,7 @@ export class WebModule {
       controllers: [HitsController, HealthController],
       providers: [
         { provide: WEB_CONFIG, useValue: config },
+        { provide: WEB_REQUEST_LOGGER, useValue: logger },
         { provide: APP_FILTER, useClass: WebErrorFilter },
         WebMetrics,
         HitPipeline,

@@ -24,7 +24,6 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import { pathOf } from './logging/logging';
 
 /** Methods named as they are; anything else is `_OTHER` (HTTP semconv, bounded span names). */
 const KNOWN_METHODS = new Set([
@@ -134,15 +133,4 @@ function splitHost(host: string | undefined): { address: string; port?: number }
   if (colon === -1) return { address: host };
   const port = Number(host.slice(colon + 1));
   return { address: host.slice(0, colon), port: Number.isInteger(port) ? port : undefined };
-}
-
-/** Express-style middleware: a server span around everything after it, unless `ignore` says so. */
-export function httpServerTracingMiddleware(
-  tracer: Tracer,
-  ignore: (path: string) => boolean = () => false,
-) {
-  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
-    if (ignore(pathOf(req.url))) return next();
-    runInHttpServerSpan(tracer, req, res, next);
-  };
 }

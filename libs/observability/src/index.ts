@@ -6,3 +6,4 @@ export * from './metrics/metrics.module';
 export * from './metrics/registry';
 export * from './trace-context';
 export * from './client-span';
+export * from './http-reply';

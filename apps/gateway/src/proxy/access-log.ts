@@ -1,3 +1,4 @@
+import { logRequest } from '@app/observability';
 import type { Logger } from 'pino';
 
 export interface AccessLogEntry {
@@ -25,15 +26,13 @@ export const noAccessLog: AccessLog = { write: () => {} };
 export function pinoAccessLog(logger: Logger): AccessLog {
   return {
     write: (e) =>
-      logger.info(
-        {
-          req: { method: e.method, path: e.path, user_agent: e.userAgent },
-          res: { status_code: e.status },
-          duration_ms: Math.round(e.durationMs),
-          upstream: e.upstream,
-          request_id: e.requestId,
-        },
-        `${e.method} ${e.path} ${e.status} ${Math.round(e.durationMs)}ms`,
-      ),
+      logRequest(logger, {
+        method: e.method,
+        path: e.path,
+        userAgent: e.userAgent,
+        status: e.status,
+        durationMs: e.durationMs,
+        extra: { upstream: e.upstream, request_id: e.requestId },
+      }),
   };
 }

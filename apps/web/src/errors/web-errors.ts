@@ -5,7 +5,8 @@ import {
   HttpException,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import { sendResponse } from '@app/observability';
+import type { FastifyReply } from 'fastify';
 import { ReplyError } from 'ioredis';
 
 /**
@@ -51,25 +52,36 @@ export class WebErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('WebErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
+      return;
+    }
     if (exception instanceof HttpException && isPassThrough(exception.getStatus())) {
       // Terminus health reports (503 with the checks' details) keep their documented format.
-      res.status(exception.getStatus()).json(exception.getResponse());
+      sendResponse(
+        reply,
+        exception.getStatus(),
+        { 'content-type': JSON_UTF8 },
+        JSON.stringify(exception.getResponse()),
+      );
       return;
     }
     const error = this.toWebError(exception);
+    const headers: Record<string, string> = { 'content-type': JSON_UTF8 };
     if (error.code === 'REDIS_UNAVAILABLE') {
       // Expected during an outage; the Redis module already logged the lost connection.
-      res.setHeader('Retry-After', '1');
+      headers['retry-after'] = '1';
       this.logger.debug(`${error.code}: ${causeMessage(error)}`);
     } else if (error.status >= 500) {
       this.logger.error({ err: error.cause ?? exception }, `${error.code}: ${causeMessage(error)}`);
     }
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    res.status(error.status).json({ error: error.code, message: error.message });
+    sendResponse(
+      reply,
+      error.status,
+      headers,
+      JSON.stringify({ error: error.code, message: error.message }),
+    );
   }
 
   private toWebError(exception: unknown): WebError {
@@ -82,6 +94,8 @@ export class WebErrorFilter implements ExceptionFilter {
     return new WebError('INTERNAL_ERROR', { cause: exception });
   }
 }
+
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
 function isPassThrough(status: number): boolean {
   return status === 503;

@@ -1,5 +1,6 @@
 import { Controller, Get, Head, Inject, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import accepts from 'accepts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WEB_CONFIG, type WebConfig } from '../config/web.config';
 import type { HitTotals } from '@app/hit-events';
 import { HitPipeline } from './hit.pipeline';
@@ -15,31 +16,45 @@ export class HitsController {
     this.node = config.NODE_NAME;
   }
 
-  /** HEAD is safe (RFC 9110 §9.2.1): it must not count a hit. Declared before
-   * GET because express lets the first GET route answer HEAD too. */
+  /** HEAD is safe (RFC 9110 §9.2.1): it must not count a hit (the adapter's automatic HEAD
+   * routes are off, so this is the only HEAD /). */
   @Head()
-  head(@Res() res: Response): void {
-    res.status(200).type('text/plain; charset=utf-8').setHeader('Cache-Control', 'no-store');
-    res.end();
+  head(@Res() reply: FastifyReply): void {
+    void reply
+      .code(200)
+      .header('content-type', TEXT_PLAIN)
+      .header('cache-control', 'no-store')
+      .send();
   }
 
   /** The lab's page: counts one hit. JSON when the client asks for it. */
   @Get()
-  async hit(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async hit(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const count = await this.pipeline.record();
-    res.setHeader('Cache-Control', 'no-store');
-    if (req.accepts(['text/plain', 'application/json']) === 'application/json') {
-      res.status(200).json({ count, node: this.node });
+    void reply.code(200).header('cache-control', 'no-store');
+    // Content negotiation as express did it (the `accepts` package: q-values, wildcards).
+    if (wantsJson(req)) {
+      void reply
+        .header('content-type', JSON_UTF8)
+        .send(`{"count":${count},"node":${JSON.stringify(this.node)}}`);
       return;
     }
-    res
-      .status(200)
-      .type('text/plain; charset=utf-8')
-      .send(`This page has been viewed ${count} times!`);
+    void reply.header('content-type', TEXT_PLAIN).send(`This page has been viewed ${count} times!`);
   }
 
   @Get('hits')
   totals(): Promise<HitTotals> {
     return this.pipeline.totals();
   }
+}
+
+const TEXT_PLAIN = 'text/plain; charset=utf-8';
+const JSON_UTF8 = 'application/json; charset=utf-8';
+const OFFERED = ['text/plain', 'application/json'];
+
+// JSON only when the client prefers it to text (no Accept header, or any type, means text).
+function wantsJson(req: FastifyRequest): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined || accept === '*/*') return false;
+  return accepts(req.raw).type(OFFERED) === 'application/json';
 }

@@ -15,6 +15,11 @@ export interface JsonLoggerOptions {
 /**
  * The one JSON log format of every app: ISO time, level as a word, `msg`, the base fields, and
  * `trace_id`/`span_id` of the active span so a log line leads to its trace.
+ *
+ * Lines go to stdout asynchronously: a line written while the previous write is still under
+ * way joins the next write, so under load many lines share one syscall (a synchronous write
+ * per access-log line cost the gateway ~9 µs per request; docs/performance.md). pino flushes
+ * what is pending when the process exits.
  */
 export function createJsonLogger(options: JsonLoggerOptions): Logger {
   return pino(
@@ -29,7 +34,38 @@ export function createJsonLogger(options: JsonLoggerOptions): Logger {
         return ids ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
       },
     },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+/** One finished HTTP request, as the request line of every app logs it. */
+export interface RequestLine {
+  method: string | undefined;
+  path: string;
+  userAgent: string | undefined;
+  status: number;
+  durationMs: number;
+  /** Fields only some apps have (the gateway's upstream and request id). */
+  extra?: Record<string, string>;
+}
+
+/**
+ * The request line (nginx's access_log, as JSON): method, path, status, duration and user
+ * agent, `info` for answers and `error` for our own failures (5xx). Checks the level first, so
+ * with LOG_LEVEL=warn a request costs nothing here.
+ */
+export function logRequest(logger: Logger, line: RequestLine): void {
+  const level = line.status >= 500 ? 'error' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  const ms = Math.round(line.durationMs);
+  logger[level](
+    {
+      req: { method: line.method, path: line.path, user_agent: line.userAgent },
+      res: { status_code: line.status },
+      duration_ms: ms,
+      ...line.extra,
+    },
+    `${line.method} ${line.path} ${line.status} ${ms}ms`,
   );
 }
 
@@ -37,6 +73,12 @@ export interface LoggingModuleOptions {
   logger: Logger;
   /** Paths not worth a request log line (probes and scrapes every few seconds). */
   quietPaths?: readonly string[];
+  /**
+   * Log requests through pino-http as express middleware (the gateway's admin plane). False
+   * where the app logs its requests itself with {@link logRequest} (the web node's fastify
+   * hook): Nest's logger only.
+   */
+  httpMiddleware?: boolean;
 }
 
 /**
@@ -46,6 +88,7 @@ export interface LoggingModuleOptions {
 export function loggingModule(options: LoggingModuleOptions): DynamicModule {
   const quiet = new Set(options.quietPaths ?? []);
   return LoggerModule.forRoot({
+    ...(options.httpMiddleware === false ? { forRoutes: [] } : {}),
     pinoHttp: {
       logger: options.logger,
       autoLogging: { ignore: (req: IncomingMessage) => quiet.has(pathOf(req.url)) },

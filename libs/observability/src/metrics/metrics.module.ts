@@ -1,5 +1,5 @@
 import { Controller, type DynamicModule, Get, Headers, Module, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { sendResponse } from '../http-reply';
 import { METRICS_REGISTRY } from './metrics.constants';
 import {
   type MetricsRegistry,
@@ -13,11 +13,9 @@ class MetricsController {
   constructor(private readonly renderer: MetricsRenderer) {}
 
   @Get()
-  async scrape(@Headers('accept') accept: string | undefined, @Res() res: Response) {
+  async scrape(@Headers('accept') accept: string | undefined, @Res() res: unknown) {
     const { contentType, body } = await this.renderer.render(negotiateMetricsFormat(accept));
-    // setHeader, not res.type(): express would reorder the media type's parameters.
-    res.status(200).setHeader('Content-Type', contentType);
-    res.end(body);
+    sendResponse(res, 200, { 'content-type': contentType }, body);
   }
 }
 
