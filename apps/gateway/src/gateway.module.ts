@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { MetricsModule, createJsonLogger, loggingModule } from '@app/observability';
 import type { DestinationStream } from 'pino';
+import { APP_FILTER } from '@nestjs/core';
+import { AdminErrorFilter } from './admin/admin-errors.filter';
 import { AdminHealthController } from './admin/admin-health.controller';
 import { UpstreamsController } from './admin/upstreams.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
@@ -40,6 +42,7 @@ export class GatewayModule {
       controllers: [AdminHealthController, UpstreamsController, LiveController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: AdminErrorFilter },
         { provide: GATEWAY_RESOLVER, useValue: options.resolver ?? systemResolver },
         // One line per proxied request, like nginx's access_log; ACCESS_LOG=false turns it off.
         {

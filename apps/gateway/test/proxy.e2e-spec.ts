@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
-import { LogCapture, promtoolCheckMetrics } from '@app/testing';
+import { LogCapture, promtoolCheckMetrics, rawRequest } from '@app/testing';
 import type { GatewayApp } from '../src/gateway.app';
 import { TestUpstream, startTestGateway } from './helpers';
 
@@ -408,27 +408,4 @@ describe('gateway proxy behaviour', () => {
 async function waitForTraffic(up: TestUpstream): Promise<void> {
   const { waitFor } = await import('@app/testing');
   await waitFor(() => (up.traffic.length > 0 ? true : undefined));
-}
-
-interface RawResponse {
-  status: number;
-  headers: import('node:http').IncomingHttpHeaders;
-  body: string;
-}
-
-/** node:http rather than fetch: fetch forbids setting Host, Connection, TE and Keep-Alive. */
-async function rawRequest(
-  base: string,
-  options: { method?: string; path?: string; headers?: Record<string, string> },
-): Promise<RawResponse> {
-  const req = httpRequest(new URL(options.path ?? '/', base), {
-    method: options.method ?? 'GET',
-    headers: options.headers,
-    setHost: !options.headers?.host,
-  });
-  req.end();
-  const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
-  let body = '';
-  for await (const chunk of res) body += (chunk as Buffer).toString();
-  return { status: res.statusCode ?? 0, headers: res.headers, body };
 }

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   HttpServerMetrics,
+  RouteMethods,
   METRICS_REGISTRY,
   type MetricsRegistry,
   httpServerDurationHistogram,
@@ -17,8 +18,10 @@ import {
 import { tracingDisabled } from '@app/observability/otel-config';
 import { trace } from '@opentelemetry/api';
 import { Logger } from 'nestjs-pino';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { WebConfig } from './config/web.config';
+import { WebError, replyWithWebError } from './errors/web-errors';
 import { ShutdownState } from './lifecycle/shutdown.state';
 import { WEB_REQUEST_LOGGER, WebModule, type WebModuleOptions } from './web.module';
 
@@ -51,6 +54,14 @@ export async function startWebApp(
   options: WebModuleOptions = {},
 ): Promise<WebApp> {
   const tracer = tracingDisabled(config) ? undefined : trace.getTracer('observable-cluster-web');
+  // Set once the metrics exist (below); the adapter's options need it first.
+  let record: (
+    request: FastifyRequest,
+    route: string,
+    status: number,
+    ms: number,
+    exemplar: string | undefined,
+  ) => void = () => undefined;
   const adapter = new FastifyAdapter({
     // The request's server span wraps everything fastify and Nest do for it, so every callback
     // and promise of the request sees it as the active span (AsyncLocalStorage).
@@ -70,8 +81,14 @@ export async function startWebApp(
     // While draining, requests on open keep-alive connections are still served (with
     // `Connection: close`), not refused with fastify's own 503.
     return503OnClosing: false,
-    // HEAD / is declared explicitly: it must not count a hit (RFC 9110 §9.2.1).
-    exposeHeadRoutes: false,
+    // A path fastify cannot even decode (`GET /%`) is the client's mistake: the catalogue's
+    // 400, never Nest's 500 (it would not reach the exception filter otherwise).
+    // fastify answers these before routing, so no hook runs: the request is recorded here.
+    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('x-served-by', config.NODE_NAME);
+      replyWithWebError(reply, new WebError('BAD_REQUEST'));
+      record(request, 'unmatched', 400, reply.elapsedTime, undefined);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     WebModule.forRoot(config, options),
@@ -91,6 +108,10 @@ export async function startWebApp(
   const EXEMPLAR = Symbol('exemplarTraceId');
   type Traced = { [EXEMPLAR]?: string };
 
+  // Known paths and their methods, as Nest registers its routes (at listen()).
+  const routes = new RouteMethods();
+  fastify.addHook('onRoute', (route) => routes.add(route.url, route.method));
+
   fastify.addHook('onRequest', (request, reply, done) => {
     // Every response, errors included, says which node served it (the lab's way to see
     // balancing); while draining, clients are asked to reconnect elsewhere.
@@ -101,14 +122,21 @@ export async function startWebApp(
     // exemplar's trace id is read now, while the request's span is surely the active one.
     if (route !== undefined) setHttpRoute(reply.raw, request.method, route);
     (request as Traced)[EXEMPLAR] = sampledTraceId();
+    if (route === undefined) {
+      // No route for this method: a path that has others is 405 with Allow, now, before the
+      // body (never read) is parsed; else the 404 handler answers NOT_FOUND.
+      const allow = routes.allowed(pathOf(request.url));
+      if (allow.length > 0) {
+        replyWithWebError(reply, new WebError('METHOD_NOT_ALLOWED', { allow }));
+        return;
+      }
+    }
     done();
   });
 
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    const ms = reply.elapsedTime;
-    metrics.observe(request.method, route, status, ms / 1000, (request as Traced)[EXEMPLAR]);
+  // Every request, once it is answered: its metric sample and its request line.
+  record = (request, route, status, ms, exemplar) => {
+    metrics.observe(request.method, route, status, ms / 1000, exemplar);
     const path = pathOf(request.url);
     if (!isOperational(path))
       logRequest(requestLog, {
@@ -118,6 +146,10 @@ export async function startWebApp(
         status,
         durationMs: ms,
       });
+  };
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    record(request, route, reply.statusCode, reply.elapsedTime, (request as Traced)[EXEMPLAR]);
     done();
   });
 

@@ -34,3 +34,26 @@ export function sendResponse(
 function isFastifyReply(res: unknown): res is FastifyLikeReply {
   return typeof res === 'object' && res !== null && 'raw' in res && 'code' in res;
 }
+
+/**
+ * The error shape every app answers with: `{"error":CODE,"message":…}` (JSON), the code from
+ * the app's catalogue. One helper for the web node and the gateway.
+ */
+export function errorBody(code: string, message: string): string {
+  return JSON.stringify({ error: code, message });
+}
+
+export function sendError(
+  res: unknown,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendResponse(
+    res,
+    status,
+    { 'content-type': 'application/json; charset=utf-8', ...headers },
+    errorBody(code, message),
+  );
+}

@@ -7,3 +7,4 @@ export * from './metrics/registry';
 export * from './trace-context';
 export * from './client-span';
 export * from './http-reply';
+export * from './route-methods';

@@ -8,3 +8,4 @@ export * from './prometheus-server';
 export * from './steady-load';
 export * from './web-process';
 export * from './otlp-sink';
+export * from './raw-request';

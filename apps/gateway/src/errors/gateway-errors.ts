@@ -1,3 +1,5 @@
+import { errorBody } from '@app/observability';
+
 /**
  * Every failure the gateway answers itself, with its stable code and status. Bodies are
  * `{"error":CODE,"message":…}`. Transport errors become these in {@link fromTransportError},
@@ -14,8 +16,15 @@ export const GATEWAY_ERRORS = {
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   /** A request the gateway will not forward (a malformed Host header). */
   BAD_REQUEST: { status: 400, message: 'The Host header is not a valid host[:port].' },
-  /** Admin paths are served on the admin port only, never through the data plane. */
+  /** Admin paths are served on the admin port only, never through the data plane; and any
+   * unknown path of the admin port. */
   NOT_FOUND: { status: 404, message: 'Not found.' },
+  /** Admin port: any other client mistake (an unparsable request). */
+  MALFORMED_REQUEST: { status: 400, message: 'Malformed request.' },
+  /** Admin port: the path exists with other methods (listed in `Allow`). */
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
+  /** Admin port: LIVE_MAX_CLIENTS live view streams are open already. */
+  TOO_MANY_CLIENTS: { status: 503, message: 'Too many live view connections.' },
   /** A bug in the gateway (logged); the process keeps serving. */
   INTERNAL_ERROR: { status: 500, message: 'Internal error.' },
   /** The client went away before the answer (nginx's 499); never sent, only counted. */
@@ -41,9 +50,9 @@ export class GatewayError extends Error {
     return GATEWAY_ERRORS[this.code].status;
   }
 
-  /** The JSON body sent to the client. */
+  /** The JSON body sent to the client (the shape every app answers errors with). */
   get body(): string {
-    return JSON.stringify({ error: this.code, message: this.message });
+    return errorBody(this.code, this.message);
   }
 }
 

@@ -1,5 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { sendError } from '@app/observability';
+import { GatewayError } from '../errors/gateway-errors';
 import { LiveFeed } from './live-feed';
 import { LIVE_PAGE } from './live-page';
 
@@ -26,9 +28,8 @@ export class LiveController {
   @Get('events')
   events(@Res() res: Response): void {
     if (!this.feed.addClient(res)) {
-      res
-        .status(503)
-        .json({ error: 'TOO_MANY_CLIENTS', message: 'Too many live view connections.' });
+      const error = new GatewayError('TOO_MANY_CLIENTS');
+      sendError(res, error.status, error.code, error.message);
     }
   }
 }

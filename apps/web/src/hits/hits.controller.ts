@@ -16,8 +16,8 @@ export class HitsController {
     this.node = config.NODE_NAME;
   }
 
-  /** HEAD is safe (RFC 9110 §9.2.1): it must not count a hit (the adapter's automatic HEAD
-   * routes are off, so this is the only HEAD /). */
+  /** HEAD is safe (RFC 9110 §9.2.1): it must not count a hit. Declared before GET, so that
+   * fastify does not make GET's automatic HEAD route for `/` (it does for the other routes). */
   @Head()
   head(@Res() reply: FastifyReply): void {
     void reply
