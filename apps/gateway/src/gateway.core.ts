@@ -17,7 +17,6 @@ import { noAccessLog, pinoAccessLog } from './proxy/access-log';
 import { DataPlane } from './proxy/data-plane';
 import { DrainState } from './proxy/drain-state';
 import { ProxyHandler } from './proxy/proxy';
-import { UpgradeTunnel } from './proxy/websocket';
 import type { EjectionReason, Upstream, UpstreamEvents } from './upstreams/upstream';
 import { type Resolver, UpstreamRegistry } from './upstreams/upstream-registry';
 import { tracingDisabled } from '@app/observability/otel-config';
@@ -77,12 +76,7 @@ export class GatewayCore
       this.drain,
       accessLogger ? pinoAccessLog(accessLogger) : noAccessLog,
     );
-    const tunnel = new UpgradeTunnel(
-      this.registry,
-      this.balancer,
-      config.UPSTREAM_CONNECT_TIMEOUT_MS,
-    );
-    this.dataPlane = new DataPlane(config, proxy, tunnel, this.drain);
+    this.dataPlane = new DataPlane(config, proxy, this.drain);
   }
 
   async onApplicationBootstrap(): Promise<void> {

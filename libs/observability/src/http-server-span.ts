@@ -65,6 +65,31 @@ export function runInHttpServerSpan(
   res: ServerResponse,
   handle: () => void,
 ): void {
+  runInServerSpan(
+    tracer,
+    req,
+    (end) => {
+      (res as TracedResponse)[SERVER_SPAN] = end.span;
+      res.once('close', () => end(res.statusCode, res.writableFinished));
+    },
+    handle,
+  );
+}
+
+/** Ends a server span with the answer's status; `completed` false: cut before the end. */
+export type EndServerSpan = ((status: number, completed: boolean) => void) & { span: Span };
+
+/**
+ * {@link runInHttpServerSpan} for an exchange that is not a `ServerResponse` (a gateway
+ * upgrade: the span ends when the handshake is answered). `onRecording` is called only for a
+ * recording span, with the function that ends it.
+ */
+export function runInServerSpan(
+  tracer: Tracer,
+  req: IncomingMessage,
+  onRecording: (end: EndServerSpan) => void,
+  handle: () => void,
+): void {
   const method = req.method ?? 'GET';
   const known = KNOWN_METHODS.has(method);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
@@ -90,11 +115,13 @@ export function runInHttpServerSpan(
     { kind: SpanKind.SERVER, attributes },
     parent,
   );
-  // Not sampled (or no SDK): nothing to end, but still the active span, so the trace context
-  // propagates.
+  // Not sampled (or no exporter): nothing to end, but still the active span, so the trace
+  // context propagates.
   if (span.isRecording()) {
-    (res as TracedResponse)[SERVER_SPAN] = span;
-    res.once('close', () => endHttpServerSpan(span, res));
+    const end = ((status: number, completed: boolean) =>
+      endHttpServerSpan(span, status, completed)) as EndServerSpan;
+    end.span = span;
+    onRecording(end);
   }
   context.with(trace.setSpan(parent, span), handle);
 }
@@ -110,10 +137,9 @@ export function setHttpRoute(res: ServerResponse, method: string | undefined, ro
   if (method && KNOWN_METHODS.has(method)) span.updateName(`${method} ${route}`);
 }
 
-function endHttpServerSpan(span: Span, res: ServerResponse): void {
-  const status = res.statusCode;
+function endHttpServerSpan(span: Span, status: number, completed: boolean): void {
   span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-  if (!res.writableFinished) {
+  if (!completed) {
     // The connection closed before the whole response went out.
     span.setAttribute(ATTR_ERROR_TYPE, ABORTED);
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'response not completed' });

@@ -47,7 +47,7 @@ describe('SmoothWeightedRoundRobin', () => {
     const [a, b, c] = [upstream('a', 1), upstream('b', 2), upstream('c', 3)];
     const rr = new SmoothWeightedRoundRobin();
     expect(rr.pick([a, b, c], 0, new Set([c]))?.id).toBe('b');
-    c.recordFailure(0); // max_fails=1: ejected
+    c.failed(0); // max_fails=1: ejected
     expect(Array.from({ length: 3 }, () => rr.pick([a, b, c], 1, none)?.id).sort()).toEqual([
       'a',
       'b',
@@ -59,8 +59,8 @@ describe('SmoothWeightedRoundRobin', () => {
   it('in panic mode picks actively ejected upstreams but never passively ejected ones', () => {
     const [a, b] = [upstream('a', 1), upstream('b', 1)];
     const fail = { at: 't', ok: false, status: 503 };
-    a.recordCheck(fail, 1, 1); // answers, but not ready
-    b.recordFailure(0); // does not answer
+    a.checked(fail, 1, 1); // answers, but not ready
+    b.failed(0); // does not answer
     const rr = new SmoothWeightedRoundRobin();
     expect(rr.pick([a, b], 1, none)).toBeUndefined();
     expect([1, 2, 3].map(() => rr.pick([a, b], 1, none, 'panic')?.id)).toEqual(['a', 'a', 'a']);
@@ -70,27 +70,32 @@ describe('SmoothWeightedRoundRobin', () => {
     const a = upstream('a', 4, 2);
     const rr = new SmoothWeightedRoundRobin();
     rr.onFailure(a);
-    expect(a.effectiveWeight).toBe(2);
+    expect(rr.effectiveWeight(a)).toBe(2);
     rr.pick([a], 0, none);
-    expect(a.effectiveWeight).toBe(3);
+    expect(rr.effectiveWeight(a)).toBe(3);
   });
 });
 
 describe('LeastConnections', () => {
   it('picks the fewest in-flight requests per unit of weight', () => {
     const [a, b, c] = [upstream('a', 1), upstream('b', 2), upstream('c', 3)];
-    a.inFlight = 1; // 1/1
-    b.inFlight = 1; // 1/2
-    c.inFlight = 3; // 3/3
+    inFlight(a, 1); // 1/1
+    inFlight(b, 1); // 1/2
+    inFlight(c, 3); // 3/3
     expect(new LeastConnections().pick([a, b, c], 0, none)?.id).toBe('b');
   });
 
   it('breaks ties by weighted round robin among the tied only', () => {
     const [a, b, c] = [upstream('a', 1), upstream('b', 2), upstream('c', 1)];
-    c.inFlight = 5;
+    inFlight(c, 5);
     const lc = new LeastConnections();
     const picks = Array.from({ length: 6 }, () => lc.pick([a, b, c], 0, none)?.id);
     expect(picks.filter((p) => p === 'c')).toEqual([]);
     expect(picks.filter((p) => p === 'b')).toHaveLength(4);
   });
 });
+
+/** Put `n` attempts in flight on an upstream, through its own API. */
+function inFlight(u: Upstream, n: number): void {
+  for (let i = 0; i < n; i++) u.attemptStarted();
+}

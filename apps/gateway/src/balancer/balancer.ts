@@ -1,16 +1,17 @@
 import type { Upstream } from '../upstreams/upstream';
 
 /**
- * A balancing strategy. `pick` chooses among the available upstreams not yet tried for this
- * request; `onSuccess`/`onFailure` tell it how the attempt went. Every strategy shares this
- * interface so the proxy never knows which one runs.
- */
-/**
  * Which upstreams a pick may choose: those in rotation, or — in panic mode, when none is — those
  * not passively ejected (see {@link Upstream.isReachable}).
  */
 export type Eligibility = 'healthy' | 'panic';
 
+/**
+ * A balancing strategy. `pick` chooses among the available upstreams not yet tried for this
+ * request; `onSuccess`/`onFailure` tell it how the attempt went. Every strategy shares this
+ * interface so the proxy never knows which one runs, and keeps its own per-upstream state
+ * (upstreams only own their health).
+ */
 export interface Balancer {
   pick(
     upstreams: readonly Upstream[],
@@ -29,24 +30,32 @@ export interface Balancer {
  * `weight` times, spread out rather than in runs (1:2:3 → c b a c b c … never c c c).
  */
 export class SmoothWeightedRoundRobin implements Balancer {
+  /** nginx's peer fields, per upstream (created at its first pick). */
+  private readonly peers = new WeakMap<Upstream, { current: number; effective: number }>();
+
   pick(
     upstreams: readonly Upstream[],
     now: number,
     tried: ReadonlySet<Upstream>,
     eligibility: Eligibility = 'healthy',
   ) {
-    let best: Upstream | undefined;
+    let best: { current: number } | undefined;
+    let bestUpstream: Upstream | undefined;
     let total = 0;
     for (const upstream of upstreams) {
       if (tried.has(upstream) || !eligible(upstream, now, eligibility)) continue;
-      upstream.currentWeight += upstream.effectiveWeight;
-      total += upstream.effectiveWeight;
+      const peer = this.peerOf(upstream);
+      peer.current += peer.effective;
+      total += peer.effective;
       // Recover an effective weight lowered by failures, one step per pick (nginx).
-      if (upstream.effectiveWeight < upstream.weight) upstream.effectiveWeight++;
-      if (!best || upstream.currentWeight > best.currentWeight) best = upstream;
+      if (peer.effective < upstream.weight) peer.effective++;
+      if (!best || peer.current > best.current) {
+        best = peer;
+        bestUpstream = upstream;
+      }
     }
-    if (best) best.currentWeight -= total;
-    return best;
+    if (best) best.current -= total;
+    return bestUpstream;
   }
 
   onSuccess(): void {}
@@ -54,10 +63,19 @@ export class SmoothWeightedRoundRobin implements Balancer {
   /** A failing upstream gets less traffic while it recovers (nginx ngx_http_upstream_free_round_robin_peer). */
   onFailure(upstream: Upstream): void {
     if (upstream.spec.maxFails === 0) return;
-    upstream.effectiveWeight = Math.max(
-      0,
-      upstream.effectiveWeight - upstream.weight / upstream.spec.maxFails,
-    );
+    const peer = this.peerOf(upstream);
+    peer.effective = Math.max(0, peer.effective - upstream.weight / upstream.spec.maxFails);
+  }
+
+  /** The effective weight (for tests and /upstreams-style introspection). */
+  effectiveWeight(upstream: Upstream): number {
+    return this.peerOf(upstream).effective;
+  }
+
+  private peerOf(upstream: Upstream): { current: number; effective: number } {
+    let peer = this.peers.get(upstream);
+    if (!peer) this.peers.set(upstream, (peer = { current: 0, effective: upstream.weight }));
+    return peer;
   }
 }
 

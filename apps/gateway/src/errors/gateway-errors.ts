@@ -33,17 +33,27 @@ export const GATEWAY_ERRORS = {
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
 
+export interface GatewayErrorOptions {
+  /** The failure may be tried again on another upstream (nginx proxy_next_upstream error
+   * timeout); whether it is, is the retry rule's call (proxy/retry-rule.ts). */
+  retryable?: boolean;
+  /** It counts against the upstream's health (max_fails). */
+  upstreamFault?: boolean;
+  cause?: unknown;
+}
+
 export class GatewayError extends Error {
+  readonly retryable: boolean;
+  readonly upstreamFault: boolean;
+
   constructor(
     readonly code: GatewayErrorCode,
-    /** Whether another upstream may be tried (nginx proxy_next_upstream error timeout). */
-    readonly retryable = false,
-    /** Whether it counts against the upstream's health (max_fails). */
-    readonly upstreamFault = false,
-    options?: { cause?: unknown },
+    options: GatewayErrorOptions = {},
   ) {
-    super(GATEWAY_ERRORS[code].message, options);
+    super(GATEWAY_ERRORS[code].message, { cause: options.cause });
     this.name = 'GatewayError';
+    this.retryable = options.retryable ?? false;
+    this.upstreamFault = options.upstreamFault ?? false;
   }
 
   get status(): number {
@@ -81,16 +91,24 @@ export function fromTransportError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   const code = errorCode(err);
   if (code === 'UND_ERR_ABORTED' || (err instanceof Error && err.name === 'AbortError')) {
-    return new GatewayError('CLIENT_CLOSED_REQUEST', false, false, { cause: err });
+    return new GatewayError('CLIENT_CLOSED_REQUEST', { cause: err });
   }
   if (code !== undefined && TIMED_OUT.has(code)) {
-    return new GatewayError('UPSTREAM_TIMEOUT', true, true, { cause: err });
+    return new GatewayError('UPSTREAM_TIMEOUT', {
+      retryable: true,
+      upstreamFault: true,
+      cause: err,
+    });
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
-    return new GatewayError('UPSTREAM_UNAVAILABLE', true, true, { cause: err });
+    return new GatewayError('UPSTREAM_UNAVAILABLE', {
+      retryable: true,
+      upstreamFault: true,
+      cause: err,
+    });
   }
   // Unknown transport failure: treat as unreachable (an upstream fault) but do not retry it.
-  return new GatewayError('UPSTREAM_UNAVAILABLE', false, true, { cause: err });
+  return new GatewayError('UPSTREAM_UNAVAILABLE', { upstreamFault: true, cause: err });
 }
 
 function errorCode(err: unknown): string | undefined {

@@ -45,11 +45,7 @@ export class ActiveHealthChecker {
         this.running.add(upstream);
         try {
           const result = await this.check(upstream);
-          upstream.recordCheck(
-            result,
-            this.config.HEALTH_CHECK_FAILS,
-            this.config.HEALTH_CHECK_PASSES,
-          );
+          upstream.checked(result, this.config.HEALTH_CHECK_FAILS, this.config.HEALTH_CHECK_PASSES);
         } finally {
           this.running.delete(upstream);
         }

@@ -1,5 +1,6 @@
 import { logRequest } from '@app/observability';
 import type { Logger } from 'pino';
+import type { TunnelTraffic } from './exchange';
 
 export interface AccessLogEntry {
   method: string;
@@ -9,6 +10,8 @@ export interface AccessLogEntry {
   durationMs: number;
   upstream: string;
   requestId: string;
+  /** An upgrade's tunnel, when one was open: the line is written when it closes. */
+  tunnel?: TunnelTraffic;
 }
 
 /** Where the data plane reports each finished request (nginx's access_log). */
@@ -32,7 +35,14 @@ export function pinoAccessLog(logger: Logger): AccessLog {
         userAgent: e.userAgent,
         status: e.status,
         durationMs: e.durationMs,
-        extra: { upstream: e.upstream, request_id: e.requestId },
+        extra: e.tunnel
+          ? {
+              upstream: e.upstream,
+              request_id: e.requestId,
+              bytes_from_client: e.tunnel.bytesFromClient,
+              bytes_from_upstream: e.tunnel.bytesFromUpstream,
+            }
+          : { upstream: e.upstream, request_id: e.requestId },
       }),
   };
 }

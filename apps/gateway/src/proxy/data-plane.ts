@@ -2,7 +2,6 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { ProxyHandler } from './proxy';
-import type { UpgradeTunnel } from './websocket';
 import type { DrainState } from './drain-state';
 
 type ServerConfig = Pick<
@@ -25,8 +24,7 @@ export class DataPlane {
 
   constructor(
     private readonly config: ServerConfig,
-    proxy: ProxyHandler,
-    private readonly tunnels: UpgradeTunnel,
+    private readonly proxy: ProxyHandler,
     private readonly drain: DrainState,
   ) {
     this.server = createServer(
@@ -48,7 +46,8 @@ export class DataPlane {
         if (this.inFlight === 0) this.drained?.();
       });
     });
-    this.server.on('upgrade', tunnels.handle);
+    // Upgrades run the same pipeline as plain requests; only the tail is a tunnel.
+    this.server.on('upgrade', proxy.handleUpgrade);
   }
 
   get url(): string {
@@ -85,7 +84,7 @@ export class DataPlane {
       ),
     ]);
     clearTimeout(timer);
-    this.tunnels.destroyAll();
+    this.proxy.tunnels.destroyAll();
     this.server.closeAllConnections();
     await closed;
     return drained;

@@ -22,6 +22,7 @@ describe('ProxyHandler', () => {
         RETRY_TRIES: 3,
         RETRY_TIMEOUT_MS: 1000,
         UPSTREAM_HEADERS_TIMEOUT_MS: 1000,
+        UPSTREAM_CONNECT_TIMEOUT_MS: 1000,
         MAX_BODY_BYTES: 1024,
       },
       brokenRegistry,

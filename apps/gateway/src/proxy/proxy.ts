@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import {
   type Attributes,
@@ -22,7 +23,7 @@ import {
   endSpan,
   methodLabel,
   pathOf,
-  runInHttpServerSpan,
+  runInServerSpan,
   sampledTraceId,
   startClientSpan,
 } from '@app/observability';
@@ -33,47 +34,53 @@ import { type GatewayMetrics, NO_UPSTREAM } from '../metrics/gateway.metrics';
 import type { Upstream } from '../upstreams/upstream';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { type AccessLog, noAccessLog } from './access-log';
-import { BodyLimit } from './body-limit';
-import { ClientGone } from './client-gone';
-import { RelayError, relay } from './relay';
 import type { DrainState } from './drain-state';
+import type { Exchange, TunnelTraffic } from './exchange';
 import { type OutgoingHeaders, forwardRequestHeaders, requestIdOf } from './headers';
+import { HttpExchange } from './http-exchange';
+import { type RefusalRule, refusalOf, refusalRules } from './refusals';
+import { retryDecision } from './retry-rule';
+import { OpenTunnels, TunnelExchange } from './tunnel-exchange';
 
 type ProxyConfig = Pick<
   GatewayConfig,
-  'RETRY_TRIES' | 'RETRY_TIMEOUT_MS' | 'UPSTREAM_HEADERS_TIMEOUT_MS' | 'MAX_BODY_BYTES'
+  | 'RETRY_TRIES'
+  | 'RETRY_TIMEOUT_MS'
+  | 'UPSTREAM_HEADERS_TIMEOUT_MS'
+  | 'UPSTREAM_CONNECT_TIMEOUT_MS'
+  | 'MAX_BODY_BYTES'
 >;
 
-const INTERNAL_ERROR_BODY = new GatewayError('INTERNAL_ERROR').body;
+const INTERNAL_ERROR = new GatewayError('INTERNAL_ERROR');
 
 /** The client "span" of an attempt that is not traced: records nothing, costs nothing. */
 const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
-/** nginx retries only these (proxy_next_upstream without `non_idempotent`), RFC 9110 §9.2.2. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** One upstream attempt's outcome: the client got an answer, or a catalogued failure. */
+type Attempt =
+  { done: true; upstream: Upstream | undefined } | { done: false; error: GatewayError };
 
 /**
- * Operational paths are never answered through the data port: the gateway's own live on
- * ADMIN_PORT only, and the nodes' (/metrics, /health/*) are for Prometheus and the gateway.
- */
-const ADMIN_PATHS = new Set(['/metrics', '/upstreams', '/events']);
-const ADMIN_PREFIXES = ['/health/', '/admin/'];
-
-/** RFC 9110 §7.2 Host: a reg-name or IPv4 (RFC 3986 unreserved/sub-delims/pct) or [IPv6], and a port. */
-const VALID_HOST =
-  /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
-
-/** One upstream attempt's outcome: the response went out, or a catalogued failure. */
-type Attempt = { done: true; upstream: Upstream } | { done: false; error: GatewayError };
-
-/**
- * The data plane: one request, as an ordered list of small steps. Everything that can be is
- * computed at startup; the per-request path allocates only what the request itself needs.
+ * The data plane: every request on the data port, plain or `Upgrade`, runs the same ordered
+ * steps; only the tail differs (an {@link Exchange}: relay into the response, or tunnel):
+ *
+ *   1. span      the request's server span (tracing on): the caller's trace continued
+ *   2. refuse    refusal rules (refusals.ts): answered by the gateway, no upstream involved
+ *   3. eligible  who may be picked: upstreams in rotation, or panic mode when none is
+ *   4. pick      the balancer (balancer/balancer.ts), never an upstream already tried
+ *   5. forward   one attempt through the tail, in a client span; the upstream told how it went
+ *   6. retry?    the retry rule (retry-rule.ts) decides, with its reason
+ *   7. answer    a catalogue error when no attempt answered
+ *   8. record    the request metric at once, the access-log line when the exchange is over
+ *
+ * Everything that can be is computed at startup; the per-request path allocates only what the
+ * request itself needs.
  */
 export class ProxyHandler {
   private readonly logger = new Logger('Proxy');
   /** Trace context fields we re-create per attempt (only when a propagator is registered). */
   private readonly traceFields: ReadonlySet<string>;
+  private readonly refusals: readonly RefusalRule[];
 
   constructor(
     private readonly config: ProxyConfig,
@@ -84,78 +91,105 @@ export class ProxyHandler {
     private readonly tracer: Tracer | undefined,
     private readonly drain: DrainState,
     private readonly accessLog: AccessLog = noAccessLog,
+    /** Open tunnels, cut at shutdown (DataPlane.close). */
+    readonly tunnels = new OpenTunnels(),
   ) {
     this.traceFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
+    this.refusals = refusalRules(config.MAX_BODY_BYTES);
   }
 
-  /** The data port's request listener: the request's server span around proxy(). */
+  /** The data port's `request` listener. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const requestId = requestIdOf(req);
+    const exchange = new HttpExchange(req, res, requestId, this.config.MAX_BODY_BYTES, this.drain);
+    // Step 1 for a plain request: the span ends when the response is done.
     if (this.tracer)
-      runInHttpServerSpan(this.tracer, req, res, () => this.proxyOrAnswer500(req, res));
-    else this.proxyOrAnswer500(req, res);
+      runInServerSpan(
+        this.tracer,
+        req,
+        (end) => res.once('close', () => end(res.statusCode, res.writableFinished)),
+        () => this.runOrAnswer500(exchange),
+      );
+    else this.runOrAnswer500(exchange);
   };
 
-  private proxyOrAnswer500(req: IncomingMessage, res: ServerResponse): void {
-    // Every expected failure is answered inside proxy(); this is the net for a bug, so that it
+  /** The data port's `upgrade` listener (WebSocket and any other `Upgrade`). */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const exchange = new TunnelExchange(
+      req,
+      socket,
+      head,
+      requestIdOf(req),
+      this.config.UPSTREAM_CONNECT_TIMEOUT_MS,
+      this.tunnels,
+    );
+    // Step 1 for an upgrade: the span ends when the handshake is answered.
+    if (this.tracer)
+      runInServerSpan(
+        this.tracer,
+        req,
+        (end) => (exchange.onHandshake = (status) => end(status, true)),
+        () => this.runOrAnswer500(exchange),
+      );
+    else this.runOrAnswer500(exchange);
+  };
+
+  private runOrAnswer500(exchange: Exchange): void {
+    // Every expected failure is answered inside run(); this is the net for a bug, so that it
     // costs one request (500 or a cut connection), never the process.
-    this.proxy(req, res).catch((err: unknown) => {
+    this.run(exchange).catch((err: unknown) => {
       this.logger.error({ err }, 'unexpected error while proxying');
-      if (res.headersSent) res.destroy();
-      else
-        res
-          .writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
-          .end(INTERNAL_ERROR_BODY);
+      if (exchange.responded) exchange.cut();
+      else exchange.answerError(INTERNAL_ERROR);
     });
   }
 
-  private async proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async run(exchange: Exchange): Promise<void> {
     const started = performance.now();
-    const method = req.method ?? 'GET';
-    // One id for the whole path: the client's if sane. It goes back to the client in the header
-    // list given to writeHead() (not setHeader(), which would make Node merge two lists).
-    const requestId = requestIdOf(req);
+    const { req } = exchange;
     // Read now: by the time the request is recorded its server span may have ended.
     const exemplarTraceId = sampledTraceId();
 
-    const refused = this.refuse(req);
+    // 2. refuse
+    const refused = refusalOf(this.refusals, req);
     if (refused) {
-      this.answerError(req, res, refused, requestId);
-      return this.record(req, res, requestId, undefined, started, exemplarTraceId);
+      exchange.answerError(refused);
+      return this.record(exchange, undefined, started, exemplarTraceId);
     }
 
-    const hasBody = hasRequestBody(req);
-    const headers = forwardRequestHeaders(req, requestId, this.traceFields);
-    // A streamed body cannot be replayed, so only bodiless idempotent requests are retried.
-    const retryable = IDEMPOTENT.has(method) && !hasBody;
-    const body = hasBody ? req.pipe(new BodyLimit(this.config.MAX_BODY_BYTES)) : null;
-    const client = new ClientGone(res);
+    const method = req.method ?? 'GET';
+    const headers = forwardRequestHeaders(req, exchange.requestId, this.traceFields);
     const deadline = Date.now() + this.config.RETRY_TIMEOUT_MS;
-
     const tried = new Set<Upstream>();
+    // 3. eligible
     const eligibility = this.eligibility();
     let failure: GatewayError | undefined;
-    for (let attempt = 0; attempt < this.config.RETRY_TRIES; attempt++) {
+    for (let attempt = 0; ; attempt++) {
+      // 4. pick
       const upstream = this.balancer.pick(this.registry.upstreams, Date.now(), tried, eligibility);
       if (!upstream) break;
       tried.add(upstream);
-      const outcome = await this.attempt(
-        requestId,
-        upstream,
-        req,
-        res,
-        headers,
-        body,
-        client,
-        deadline,
-        attempt,
-      );
-      if (outcome.done) return this.record(req, res, requestId, upstream, started, exemplarTraceId);
+      // 5. forward
+      const outcome = await this.attempt(exchange, upstream, headers, deadline, attempt);
+      if (outcome.done) return this.record(exchange, outcome.upstream, started, exemplarTraceId);
       failure = outcome.error;
-      if (!retryable || !failure.retryable || client.gone || Date.now() >= deadline) break;
+      // 6. retry?
+      const decision = retryDecision({
+        method,
+        hasBody: exchange.hasBody,
+        error: failure,
+        attempts: attempt + 1,
+        maxAttempts: this.config.RETRY_TRIES,
+        timeLeftMs: deadline - Date.now(),
+        clientGone: exchange.clientGone,
+        responded: exchange.responded,
+      });
+      if (!decision.retry) break;
       this.metrics.retries.inc({ upstream: upstream.id });
     }
-    this.answerError(req, res, failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'), requestId);
-    this.record(req, res, requestId, undefined, started, exemplarTraceId);
+    // 7. answer
+    exchange.answerError(failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'));
+    this.record(exchange, undefined, started, exemplarTraceId);
   }
 
   /**
@@ -171,93 +205,68 @@ export class ProxyHandler {
     return 'panic';
   }
 
-  /** Requests answered by the gateway itself, before any upstream is involved. */
-  private refuse(req: IncomingMessage): GatewayError | undefined {
-    const path = pathOf(req.url);
-    if (ADMIN_PATHS.has(path) || ADMIN_PREFIXES.some((prefix) => path.startsWith(prefix))) {
-      return new GatewayError('NOT_FOUND');
-    }
-    // Node requires a Host on HTTP/1.1; an upstream must not receive one that is not a host.
-    const host = req.headers.host;
-    if (host !== undefined && !VALID_HOST.test(host)) return new GatewayError('BAD_REQUEST');
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.config.MAX_BODY_BYTES) return new GatewayError('BODY_TOO_LARGE');
-    return undefined;
-  }
-
-  /** One try on one upstream, inside its own client span. */
+  /** Step 5: one try on one upstream, inside its own client span; the upstream is told. */
   private async attempt(
-    requestId: string,
+    exchange: Exchange,
     upstream: Upstream,
-    req: IncomingMessage,
-    res: ServerResponse,
     headers: OutgoingHeaders,
-    body: BodyLimit | null,
-    client: ClientGone,
     deadline: number,
     attempt: number,
   ): Promise<Attempt> {
-    const method = req.method ?? 'GET';
-    const path = req.url ?? '/';
-    const span = this.clientSpan(upstream, method, path, attempt);
-    const outgoing = this.withTraceContext(headers, span);
-    upstream.inFlight++;
-    upstream.requests++;
+    const span = this.clientSpan(upstream, exchange.req.method ?? 'GET', exchange, attempt);
+    upstream.attemptStarted();
+    let ended = false;
+    const end = () => {
+      if (!ended) upstream.attemptEnded();
+      ended = true;
+    };
     try {
-      await relay(
-        this.registry.poolOf(upstream),
+      await exchange.forward(
         {
-          path,
-          method,
-          headers: outgoing,
-          body,
-          headersTimeout: Math.max(
+          upstream,
+          pool: this.registry.poolOf(upstream),
+          headers: this.withTraceContext(headers, span),
+          timeoutMs: Math.max(
             1,
             Math.min(this.config.UPSTREAM_HEADERS_TIMEOUT_MS, deadline - Date.now()),
           ),
         },
-        res,
-        client,
         {
-          responded: (status, servedBy) => {
-            upstream.recordSuccess();
+          answered: (status, servedBy) => {
+            upstream.answered(servedBy);
             this.balancer.onSuccess(upstream);
-            // Which node this upstream is (the web nodes say so): lets the live view match
-            // hit events, which carry node names, to upstreams and their weights.
-            if (servedBy !== undefined) upstream.node = servedBy;
             span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-          },
-          // The request id goes back to the client; while draining, keep-alive clients are asked
-          // to reconnect (to a gateway that is staying).
-          decorate: (responseHeaders) => {
-            responseHeaders.push('x-request-id', requestId);
-            if (this.drain.active) responseHeaders.push('connection', 'close');
           },
         },
       );
       endSpan(span);
+      // In flight until the exchange is over (a tunnel: until it closes; least_conn counts it).
+      exchange.onFinished(end);
       return { done: true, upstream };
     } catch (err) {
-      const cause = err instanceof RelayError ? err.cause : err;
-      const error = fromTransportError(cause);
-      if (error.upstreamFault && !client.gone) {
-        upstream.recordFailure(Date.now());
+      end();
+      const error = fromTransportError(err);
+      if (error.upstreamFault && !exchange.clientGone) {
+        upstream.failed(Date.now());
         this.balancer.onFailure(upstream);
       }
       span.setAttribute(ATTR_ERROR_TYPE, error.code);
-      endSpan(span, cause);
-      if ((err instanceof RelayError && err.responded) || res.headersSent) {
+      endSpan(span, err);
+      if (exchange.responded) {
         // Bytes already went to the client: never retry, never answer twice.
-        res.destroy();
+        exchange.cut();
         return { done: true, upstream };
       }
       return { done: false, error };
-    } finally {
-      upstream.inFlight--;
     }
   }
 
-  private clientSpan(upstream: Upstream, method: string, path: string, attempt: number): Span {
+  private clientSpan(
+    upstream: Upstream,
+    method: string,
+    exchange: Exchange,
+    attempt: number,
+  ): Span {
     // Tracing off, no exporter, or a request the sampler left out: its attempts record nothing,
     // so they get no span of their own (the trace context still goes upstream: withTraceContext).
     if (!this.tracer) return NO_SPAN;
@@ -265,7 +274,7 @@ export class ProxyHandler {
       [ATTR_HTTP_REQUEST_METHOD]: method,
       [ATTR_SERVER_ADDRESS]: upstream.address,
       [ATTR_SERVER_PORT]: upstream.spec.port,
-      [ATTR_URL_FULL]: upstream.origin + path,
+      [ATTR_URL_FULL]: upstream.origin + (exchange.req.url ?? '/'),
       ...(attempt > 0 ? { [ATTR_HTTP_REQUEST_RESEND_COUNT]: attempt } : {}),
     });
     return startClientSpan(this.tracer, method, attributes) ?? NO_SPAN;
@@ -283,64 +292,39 @@ export class ProxyHandler {
     return outgoing;
   }
 
-  private answerError(
-    req: IncomingMessage,
-    res: ServerResponse,
-    error: GatewayError,
-    requestId: string,
-  ): void {
-    if (error.code === 'CLIENT_CLOSED_REQUEST' || res.headersSent || res.destroyed) {
-      res.statusCode = error.status;
-      res.destroy();
-      return;
-    }
-    const body = error.body;
-    res.writeHead(error.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'x-request-id': requestId,
-      // An unread request body cannot stay on a keep-alive connection; nor can a draining one.
-      ...(this.drain.active || (hasRequestBody(req) && !req.readableEnded)
-        ? { connection: 'close' }
-        : {}),
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
-  /** Metrics and the access log line, once per request, whatever its outcome. */
+  /**
+   * Step 8, once per request whatever its outcome: the request metric now (an upgrade: its
+   * handshake, status 101 when the tunnel opened), the access-log line when the exchange is
+   * over (an upgrade: when the tunnel closes, with its duration and bytes).
+   */
   private record(
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
+    exchange: Exchange,
     upstream: Upstream | undefined,
     started: number,
     exemplarTraceId: string | undefined,
   ): void {
+    const { req } = exchange;
     const method = req.method ?? 'GET';
     const id = upstream?.id ?? NO_UPSTREAM;
-    const status = res.statusCode;
-    const durationMs = performance.now() - started;
+    const status = exchange.status;
     this.metrics.observeRequest(
       id,
       methodLabel(method),
       status,
-      durationMs / 1000,
+      (performance.now() - started) / 1000,
       exemplarTraceId,
     );
-    this.accessLog.write({
-      method,
-      path: pathOf(req.url),
-      userAgent: req.headers['user-agent'],
-      status,
-      durationMs,
-      upstream: id,
-      requestId,
-    });
+    exchange.onFinished((traffic?: TunnelTraffic) =>
+      this.accessLog.write({
+        method,
+        path: pathOf(req.url),
+        userAgent: req.headers['user-agent'],
+        status,
+        durationMs: performance.now() - started,
+        upstream: id,
+        requestId: exchange.requestId,
+        tunnel: traffic,
+      }),
+    );
   }
-}
-
-function hasRequestBody(req: IncomingMessage): boolean {
-  return (
-    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
-  );
 }

@@ -26,37 +26,89 @@ function makeUpstream(maxFails: number, failTimeoutMs = 1000) {
 describe('Upstream passive health (nginx max_fails / fail_timeout)', () => {
   it('ejects after max_fails failures within fail_timeout, for fail_timeout', () => {
     const { upstream, events } = makeUpstream(2, 1000);
-    upstream.recordFailure(0);
+    upstream.failed(0);
     expect(upstream.isAvailable(10)).toBe(true);
-    upstream.recordFailure(500);
+    upstream.failed(500);
     expect(upstream.isAvailable(501)).toBe(false);
     expect(upstream.isAvailable(1499)).toBe(false);
+    expect(upstream.isReachable(1499)).toBe(false);
     expect(upstream.isAvailable(1500)).toBe(true);
     expect(upstream.ejections).toBe(1);
     expect(upstream.failures).toBe(2);
-    expect(events).toEqual(['ejected passive', 'readmitted passive']);
+    expect(events).toEqual(['ejected passive']);
+  });
+
+  it('after fail_timeout: an answer re-admits it for good, a failure ejects it again at once', () => {
+    const answered = makeUpstream(2, 1000);
+    answered.upstream.failed(0);
+    answered.upstream.failed(0);
+    answered.upstream.answered('web1');
+    expect(answered.upstream.node).toBe('web1');
+    answered.upstream.failed(1600);
+    expect(answered.upstream.isAvailable(1601)).toBe(true); // the count started over
+    expect(answered.events).toEqual(['ejected passive', 'readmitted passive']);
+
+    const failing = makeUpstream(2, 1000);
+    failing.upstream.failed(0);
+    failing.upstream.failed(0);
+    failing.upstream.failed(1500);
+    expect(failing.upstream.isAvailable(1501)).toBe(false);
+    expect(failing.upstream.isAvailable(2500)).toBe(true);
+    expect(failing.upstream.ejections).toBe(2);
+    expect(failing.events).toEqual(['ejected passive', 'ejected passive']);
+  });
+
+  it('a late failure of an attempt sent before the ejection does not extend it', () => {
+    const { upstream } = makeUpstream(1, 1000);
+    upstream.failed(0);
+    upstream.failed(900);
+    expect(upstream.isAvailable(1000)).toBe(true);
+    expect(upstream.ejections).toBe(1);
   });
 
   it('forgets failures older than fail_timeout', () => {
     const { upstream } = makeUpstream(2, 1000);
-    upstream.recordFailure(0);
-    upstream.recordFailure(1001);
+    upstream.failed(0);
+    upstream.failed(1001);
     expect(upstream.isAvailable(1002)).toBe(true);
   });
 
-  it('a success resets the failure count', () => {
+  it('an answer resets the failure count', () => {
     const { upstream } = makeUpstream(2, 1000);
-    upstream.recordFailure(0);
-    upstream.recordSuccess();
-    upstream.recordFailure(10);
+    upstream.failed(0);
+    upstream.answered(undefined);
+    upstream.failed(10);
     expect(upstream.isAvailable(11)).toBe(true);
   });
 
   it('max_fails=0 never ejects', () => {
     const { upstream } = makeUpstream(0);
-    for (let i = 0; i < 10; i++) upstream.recordFailure(i);
+    for (let i = 0; i < 10; i++) upstream.failed(i);
     expect(upstream.isAvailable(11)).toBe(true);
     expect(upstream.failures).toBe(10);
+  });
+
+  it('reads change nothing: availability asked at any time leaves state and events alone', () => {
+    const { upstream, events } = makeUpstream(1, 1000);
+    upstream.failed(0);
+    const before = JSON.stringify(upstream);
+    const seen = [0, 500, 999, 1000, 5000, 10].map((t) => [
+      upstream.isAvailable(t),
+      upstream.isReachable(t),
+      upstream.stateAt(t),
+    ]);
+    expect(seen.map(([available]) => available)).toEqual([false, false, false, true, true, false]);
+    void [upstream.state, upstream.downReason, upstream.inFlight, upstream.node];
+    expect(JSON.stringify(upstream)).toBe(before);
+    expect(events).toEqual(['ejected passive']);
+  });
+
+  it('counts attempts in flight and in all', () => {
+    const { upstream } = makeUpstream(1);
+    upstream.attemptStarted();
+    upstream.attemptStarted();
+    upstream.attemptEnded();
+    expect([upstream.inFlight, upstream.requests]).toEqual([1, 2]);
   });
 });
 
@@ -66,18 +118,26 @@ describe('Upstream active health', () => {
 
   it('ejects after N failed checks in a row and re-admits after M passes in a row', () => {
     const { upstream, events } = makeUpstream(1);
-    upstream.recordCheck(fail, 2, 2);
+    upstream.checked(fail, 2, 2);
     expect(upstream.state).toBe('up');
-    upstream.recordCheck(fail, 2, 2);
+    upstream.checked(fail, 2, 2);
     expect(upstream.state).toBe('down');
     expect(upstream.downReason).toBe('active');
-    upstream.recordCheck(pass, 2, 2);
-    upstream.recordCheck(fail, 2, 2);
-    upstream.recordCheck(pass, 2, 2);
+    upstream.checked(pass, 2, 2);
+    upstream.checked(fail, 2, 2);
+    upstream.checked(pass, 2, 2);
     expect(upstream.isAvailable(0)).toBe(false);
-    upstream.recordCheck(pass, 2, 2);
+    upstream.checked(pass, 2, 2);
     expect(upstream.isAvailable(0)).toBe(true);
     expect(upstream.lastCheck).toEqual(pass);
     expect(events).toEqual(['ejected active', 'readmitted active']);
+  });
+
+  it('actively down is still reachable in panic mode; passive ejection is not', () => {
+    const { upstream } = makeUpstream(1, 1000);
+    upstream.checked(fail, 1, 1);
+    expect([upstream.isAvailable(0), upstream.isReachable(0)]).toEqual([false, true]);
+    upstream.failed(0);
+    expect(upstream.isReachable(1)).toBe(false);
   });
 });

@@ -22,12 +22,15 @@ export const ignoreUpstreamEvents: UpstreamEvents = {
 };
 
 /**
- * One upstream address and everything the data plane knows about it: balancing state (nginx's
- * peer fields), passive and active health, and counters for /upstreams.
+ * One upstream address and everything the data plane knows about it: passive and active health
+ * and counters for /upstreams. It owns that state: the methods under "changes" are the only
+ * writers (the data plane tells it how attempts went, the active checker how checks went), and
+ * every read changes nothing. Balancing state is the balancer's own (balancer/balancer.ts).
  *
  * Passive health follows nginx `max_fails`/`fail_timeout`: `maxFails` failures within
- * `failTimeoutMs` make the upstream unavailable for `failTimeoutMs`; after that it gets
- * traffic again, and one more failure ejects it again at once (the count is still at the bound).
+ * `failTimeoutMs` make the upstream unavailable for `failTimeoutMs`; after that it gets traffic
+ * again on probation: its next answer re-admits it for good, its next failure ejects it again
+ * at once (nginx keeps the failure count at the bound the same way).
  */
 export class Upstream {
   /** Metric label and /upstreams key, e.g. `web1:3000` or `web:3000@10.0.0.7`. */
@@ -36,26 +39,22 @@ export class Upstream {
   readonly origin: string;
   readonly weight: number;
 
-  // Smooth weighted round robin state (ngx_http_upstream_round_robin.c).
-  currentWeight = 0;
-  effectiveWeight: number;
-
-  /** The node name the upstream answers with (`x-served-by`), once seen. */
-  node?: string;
-  inFlight = 0;
-  requests = 0;
-  failures = 0;
-  ejections = 0;
+  private nodeName?: string;
+  private inFlightCount = 0;
+  private requestCount = 0;
+  private failureCount = 0;
+  private ejectionCount = 0;
 
   private fails = 0;
   private failWindowStart = 0;
-  private passiveUntil = 0;
+  /** Ejected by passive health; out of rotation until `passiveUntil`, then on probation. */
   private passiveEjected = false;
+  private passiveUntil = 0;
 
   private activeDown = false;
   private checkFails = 0;
   private checkPasses = 0;
-  lastCheck?: HealthCheckResult;
+  private last?: HealthCheckResult;
 
   constructor(
     readonly spec: UpstreamSpec,
@@ -65,22 +64,15 @@ export class Upstream {
   ) {
     this.id = label;
     this.weight = spec.weight;
-    this.effectiveWeight = spec.weight;
     const host = address.includes(':') ? `[${address}]` : address;
     this.origin = `http://${host}:${spec.port}`;
   }
 
+  // ---- reads (change nothing) ----
+
   /** May this upstream be picked now? */
   isAvailable(now: number): boolean {
-    if (this.activeDown) return false;
-    if (this.passiveEjected && now >= this.passiveUntil) {
-      // fail_timeout elapsed: back in rotation; the failure count stays, so one more
-      // failure ejects it again (nginx behaviour).
-      this.passiveEjected = false;
-      this.failWindowStart = now;
-      this.events.readmitted(this, 'passive');
-    }
-    return !this.passiveEjected;
+    return !this.activeDown && !this.passivelyOut(now);
   }
 
   /**
@@ -89,46 +81,101 @@ export class Upstream {
    * answers, and its own error says more than NO_HEALTHY_UPSTREAM.
    */
   isReachable(now: number): boolean {
-    this.isAvailable(now); // lets an expired passive ejection lapse
-    return !this.passiveEjected;
+    return !this.passivelyOut(now);
+  }
+
+  stateAt(now: number): 'up' | 'down' {
+    return this.isAvailable(now) ? 'up' : 'down';
   }
 
   get state(): 'up' | 'down' {
-    return this.activeDown || (this.passiveEjected && Date.now() < this.passiveUntil)
-      ? 'down'
-      : 'up';
+    return this.stateAt(Date.now());
   }
 
   get downReason(): EjectionReason | undefined {
     if (this.activeDown) return 'active';
-    return this.state === 'down' ? 'passive' : undefined;
+    return this.passivelyOut(Date.now()) ? 'passive' : undefined;
   }
 
-  /** A request reached the upstream and got a response (any status: 5xx is not a failure). */
-  recordSuccess(): void {
+  /** The node name the upstream answers with (`x-served-by`), once seen. */
+  get node(): string | undefined {
+    return this.nodeName;
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  get requests(): number {
+    return this.requestCount;
+  }
+
+  get failures(): number {
+    return this.failureCount;
+  }
+
+  get ejections(): number {
+    return this.ejectionCount;
+  }
+
+  get lastCheck(): HealthCheckResult | undefined {
+    return this.last;
+  }
+
+  private passivelyOut(now: number): boolean {
+    return this.passiveEjected && now < this.passiveUntil;
+  }
+
+  // ---- changes ----
+
+  /** An attempt (request or upgrade) is sent to this upstream. */
+  attemptStarted(): void {
+    this.inFlightCount++;
+    this.requestCount++;
+  }
+
+  /** That attempt is over, however it went. */
+  attemptEnded(): void {
+    this.inFlightCount--;
+  }
+
+  /**
+   * The upstream answered (any status: a 5xx is an answer, not a failure). `node` is its
+   * `x-served-by`, which lets the live view match hit events (named by node) to upstreams.
+   */
+  answered(node: string | undefined): void {
+    if (node !== undefined) this.nodeName = node;
     this.fails = 0;
+    if (this.passiveEjected) {
+      // Only reachable on probation (a pick needs the ejection to have lapsed): back for good.
+      this.passiveEjected = false;
+      this.events.readmitted(this, 'passive');
+    }
   }
 
-  /** Connecting failed, the connection broke, or the upstream timed out. */
-  recordFailure(now: number): void {
-    this.failures++;
+  /** Connecting failed, the connection broke before an answer, or the upstream timed out. */
+  failed(now: number): void {
+    this.failureCount++;
     if (this.spec.maxFails === 0) return;
+    if (this.passiveEjected) {
+      // On probation (or a late failure of an attempt sent before the ejection): out again.
+      if (now >= this.passiveUntil) this.eject(now);
+      return;
+    }
     if (now - this.failWindowStart > this.spec.failTimeoutMs) {
       this.fails = 0;
       this.failWindowStart = now;
     }
     this.fails++;
-    if (this.fails >= this.spec.maxFails && !this.passiveEjected) {
+    if (this.fails >= this.spec.maxFails) {
       this.passiveEjected = true;
-      this.passiveUntil = now + this.spec.failTimeoutMs;
-      this.ejections++;
-      this.events.ejected(this, 'passive');
+      this.eject(now);
     }
   }
 
   /** Outcome of one active check; `fails`/`passes` are the thresholds. */
-  recordCheck(result: HealthCheckResult, fails: number, passes: number): void {
-    this.lastCheck = result;
+  checked(result: HealthCheckResult, fails: number, passes: number): void {
+    this.last = result;
     if (result.ok) {
       this.checkFails = 0;
       this.checkPasses++;
@@ -144,9 +191,15 @@ export class Upstream {
       this.checkFails++;
       if (!this.activeDown && this.checkFails >= fails) {
         this.activeDown = true;
-        this.ejections++;
+        this.ejectionCount++;
         this.events.ejected(this, 'active');
       }
     }
+  }
+
+  private eject(now: number): void {
+    this.passiveUntil = now + this.spec.failTimeoutMs;
+    this.ejectionCount++;
+    this.events.ejected(this, 'passive');
   }
 }

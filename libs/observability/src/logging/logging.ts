@@ -45,8 +45,8 @@ export interface RequestLine {
   userAgent: string | undefined;
   status: number;
   durationMs: number;
-  /** Fields only some apps have (the gateway's upstream and request id). */
-  extra?: Record<string, string>;
+  /** Fields only some apps have (the gateway's upstream, request id, tunnel bytes). */
+  extra?: Record<string, string | number>;
 }
 
 /**
