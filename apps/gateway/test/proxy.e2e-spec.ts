@@ -120,10 +120,19 @@ describe('gateway proxy behaviour', () => {
           'x-forwarded-for': '203.0.113.7',
           'x-request-id': 'req-42',
           'user-agent': 'hdr-test',
+          // The gateway sets each attempt's own deadline; a client's is not forwarded.
+          'x-request-deadline': '1',
         },
       });
       expect(status).toBe(200);
-      expect(JSON.parse(body)).toEqual({
+      const sentAt = Date.now();
+      const forwarded = JSON.parse(body) as Record<string, string>;
+      const deadline = Number(forwarded['x-request-deadline']);
+      // The attempt's deadline: when it was sent + UPSTREAM_HEADERS_TIMEOUT_MS (750 ms).
+      expect(deadline).toBeGreaterThan(sentAt + 500);
+      expect(deadline).toBeLessThanOrEqual(sentAt + 750);
+      expect(forwarded).toEqual({
+        'x-request-deadline': String(deadline),
         host: 'lab.example:8080',
         'user-agent': 'hdr-test',
         'x-forwarded-for': '203.0.113.7, 127.0.0.1',

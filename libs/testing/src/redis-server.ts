@@ -75,6 +75,11 @@ export class RedisServer {
     });
   }
 
+  /** Send a signal without waiting for an exit: SIGSTOP/SIGCONT freeze and thaw it (a hang). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   /** Stop the server: SIGKILL simulates a crash, SIGTERM a clean shutdown. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;

@@ -1,4 +1,4 @@
-import type { HealthCheckResult, Upstream } from '../upstreams/upstream';
+import type { EjectionReason, HealthCheckResult, Upstream } from '../upstreams/upstream';
 
 /** One upstream as /upstreams and the live view show it. */
 export interface UpstreamView {
@@ -9,7 +9,7 @@ export interface UpstreamView {
   node: string | null;
   weight: number;
   state: 'up' | 'down';
-  reason: 'passive' | 'active' | null;
+  reason: EjectionReason | null;
   inFlight: number;
   requests: number;
   failures: number;

@@ -42,15 +42,29 @@ export const gatewayConfigSchema = z.object({
   HEALTH_CHECK_FAILS: positiveInt(2),
   HEALTH_CHECK_PASSES: positiveInt(2),
 
+  /**
+   * Latency outliers: an upstream whose time to response headers stays above this many times
+   * its peers' median (and above OUTLIER_MIN_LATENCY_MS) is ejected for its fail_timeout.
+   * 0 turns it off.
+   */
+  OUTLIER_LATENCY_FACTOR: nonNegativeInt(10),
+  OUTLIER_MIN_LATENCY_MS: positiveInt(100),
+
   /** Attempts per request, the first included (proxy_next_upstream_tries). */
   RETRY_TRIES: positiveInt(3),
-  /** Bound on all attempts of one request together (proxy_next_upstream_timeout). */
+  /** The request's deadline: bound on all its attempts together (proxy_next_upstream_timeout). */
   RETRY_TIMEOUT_MS: positiveInt(10_000),
 
   /** proxy_connect_timeout */
   UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(2000),
-  /** Time to the upstream's response headers (proxy_read_timeout for the first byte). */
-  UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt(30_000),
+  /**
+   * Time to the upstream's response headers, per attempt (proxy_read_timeout for the first
+   * byte). Past it the attempt fails (504 UPSTREAM_TIMEOUT), counts against the upstream at
+   * once, and an idempotent bodiless request goes to the next upstream. 750 ms: a web node
+   * answers in milliseconds, and within REDIS_TIMEOUT_MS (500 ms) even when Redis stalls, so
+   * only a node that is itself stuck gets near it.
+   */
+  UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt(750),
   /** Longest silence between two body chunks from the upstream (proxy_read_timeout). */
   UPSTREAM_BODY_TIMEOUT_MS: positiveInt(60_000),
   /** Idle keep-alive connections to an upstream close after this (upstream keepalive_timeout). */

@@ -121,7 +121,7 @@ export class GatewayMetrics implements UpstreamEvents {
     this.upstreams = upstreams;
     for (const u of upstreams) {
       this.retries.inc({ upstream: u.id }, 0);
-      for (const reason of ['passive', 'active'] as const) {
+      for (const reason of ['passive', 'active', 'outlier'] as const) {
         this.ejections.inc({ upstream: u.id, reason }, 0);
       }
     }

@@ -24,6 +24,8 @@ describe('ProxyHandler', () => {
         UPSTREAM_HEADERS_TIMEOUT_MS: 1000,
         UPSTREAM_CONNECT_TIMEOUT_MS: 1000,
         MAX_BODY_BYTES: 1024,
+        OUTLIER_LATENCY_FACTOR: 10,
+        OUTLIER_MIN_LATENCY_MS: 100,
       },
       brokenRegistry,
       new SmoothWeightedRoundRobin(),

@@ -38,6 +38,7 @@ import type { DrainState } from './drain-state';
 import type { Exchange, TunnelTraffic } from './exchange';
 import { type OutgoingHeaders, forwardRequestHeaders, requestIdOf } from './headers';
 import { HttpExchange } from './http-exchange';
+import { OutlierDetector } from '../health/outlier-detection';
 import { type RefusalRule, refusalOf, refusalRules } from './refusals';
 import { retryDecision } from './retry-rule';
 import { OpenTunnels, TunnelExchange } from './tunnel-exchange';
@@ -49,9 +50,14 @@ type ProxyConfig = Pick<
   | 'UPSTREAM_HEADERS_TIMEOUT_MS'
   | 'UPSTREAM_CONNECT_TIMEOUT_MS'
   | 'MAX_BODY_BYTES'
+  | 'OUTLIER_LATENCY_FACTOR'
+  | 'OUTLIER_MIN_LATENCY_MS'
 >;
 
 const INTERNAL_ERROR = new GatewayError('INTERNAL_ERROR');
+
+/** Where an attempt's deadline goes (epoch ms); the client's own value is never forwarded. */
+export const DEADLINE_HEADER = 'x-request-deadline';
 
 /** The client "span" of an attempt that is not traced: records nothing, costs nothing. */
 const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -69,6 +75,7 @@ type Attempt =
  *   3. eligible  who may be picked: upstreams in rotation, or panic mode when none is
  *   4. pick      the balancer (balancer/balancer.ts), never an upstream already tried
  *   5. forward   one attempt through the tail, in a client span; the upstream told how it went
+ *                (failed, or answered and how fast: health/outlier-detection.ts)
  *   6. retry?    the retry rule (retry-rule.ts) decides, with its reason
  *   7. answer    a catalogue error when no attempt answered
  *   8. record    the request metric at once, the access-log line when the exchange is over
@@ -81,6 +88,9 @@ export class ProxyHandler {
   /** Trace context fields we re-create per attempt (only when a propagator is registered). */
   private readonly traceFields: ReadonlySet<string>;
   private readonly refusals: readonly RefusalRule[];
+  private readonly outliers: OutlierDetector;
+  /** Request fields the gateway re-creates per attempt (trace context, deadline). */
+  private readonly dropped: ReadonlySet<string>;
 
   constructor(
     private readonly config: ProxyConfig,
@@ -95,7 +105,12 @@ export class ProxyHandler {
     readonly tunnels = new OpenTunnels(),
   ) {
     this.traceFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
+    this.dropped = new Set([...this.traceFields, DEADLINE_HEADER]);
     this.refusals = refusalRules(config.MAX_BODY_BYTES);
+    this.outliers = new OutlierDetector({
+      factor: config.OUTLIER_LATENCY_FACTOR,
+      minLatencyMs: config.OUTLIER_MIN_LATENCY_MS,
+    });
   }
 
   /** The data port's `request` listener. */
@@ -158,7 +173,7 @@ export class ProxyHandler {
     }
 
     const method = req.method ?? 'GET';
-    const headers = forwardRequestHeaders(req, exchange.requestId, this.traceFields);
+    const headers = forwardRequestHeaders(req, exchange.requestId, this.dropped);
     const deadline = Date.now() + this.config.RETRY_TIMEOUT_MS;
     const tried = new Set<Upstream>();
     // 3. eligible
@@ -215,26 +230,39 @@ export class ProxyHandler {
   ): Promise<Attempt> {
     const span = this.clientSpan(upstream, exchange.req.method ?? 'GET', exchange, attempt);
     upstream.attemptStarted();
+    const sent = performance.now();
     let ended = false;
     const end = () => {
       if (!ended) upstream.attemptEnded();
       ended = true;
     };
+    const timeoutMs = Math.max(
+      1,
+      Math.min(this.config.UPSTREAM_HEADERS_TIMEOUT_MS, deadline - Date.now()),
+    );
+    const outgoing = this.withTraceContext(headers, span);
+    // The attempt's deadline travels upstream (absolute, epoch ms): past it nobody waits for
+    // the answer, so the node counts nothing (a node frozen meanwhile finds out when it runs
+    // again; docs/reliability.md).
+    outgoing[DEADLINE_HEADER] = String(Date.now() + timeoutMs);
     try {
       await exchange.forward(
         {
           upstream,
           pool: this.registry.poolOf(upstream),
-          headers: this.withTraceContext(headers, span),
-          timeoutMs: Math.max(
-            1,
-            Math.min(this.config.UPSTREAM_HEADERS_TIMEOUT_MS, deadline - Date.now()),
-          ),
+          headers: outgoing,
+          timeoutMs,
         },
         {
           answered: (status, servedBy) => {
             upstream.answered(servedBy);
             this.balancer.onSuccess(upstream);
+            this.outliers.observe(
+              upstream,
+              performance.now() - sent,
+              this.registry.upstreams,
+              Date.now(),
+            );
             span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
           },
         },
@@ -285,8 +313,9 @@ export class ProxyHandler {
    * an unsampled request's trace goes on as its server span's, flagged unsampled.
    */
   private withTraceContext(headers: OutgoingHeaders, span: Span): OutgoingHeaders {
-    if (this.traceFields.size === 0) return headers;
+    // A copy per attempt: each attempt adds its own deadline (and trace context).
     const outgoing = { ...headers };
+    if (this.traceFields.size === 0) return outgoing;
     const active = context.active();
     propagation.inject(span === NO_SPAN ? active : trace.setSpan(active, span), outgoing);
     return outgoing;

@@ -1,6 +1,7 @@
 import type { UpstreamSpec } from './upstream-spec';
 
-export type EjectionReason = 'passive' | 'active';
+/** passive: it failed; active: its health check failed; outlier: far slower than its peers. */
+export type EjectionReason = 'passive' | 'active' | 'outlier';
 
 /** Result of the last active health check, for /upstreams. */
 export interface HealthCheckResult {
@@ -51,6 +52,9 @@ export class Upstream {
   private passiveEjected = false;
   private passiveUntil = 0;
 
+  /** Ejected as a latency outlier until then (outlier-detection.ts decides). */
+  private outlierUntil = 0;
+
   private activeDown = false;
   private checkFails = 0;
   private checkPasses = 0;
@@ -72,7 +76,7 @@ export class Upstream {
 
   /** May this upstream be picked now? */
   isAvailable(now: number): boolean {
-    return !this.activeDown && !this.passivelyOut(now);
+    return !this.activeDown && !this.passivelyOut(now) && now >= this.outlierUntil;
   }
 
   /**
@@ -93,8 +97,10 @@ export class Upstream {
   }
 
   get downReason(): EjectionReason | undefined {
+    const now = Date.now();
     if (this.activeDown) return 'active';
-    return this.passivelyOut(Date.now()) ? 'passive' : undefined;
+    if (this.passivelyOut(now)) return 'passive';
+    return now < this.outlierUntil ? 'outlier' : undefined;
   }
 
   /** The node name the upstream answers with (`x-served-by`), once seen. */
@@ -195,6 +201,17 @@ export class Upstream {
         this.events.ejected(this, 'active');
       }
     }
+  }
+
+  /**
+   * Far slower than its peers (outlier-detection.ts): out of rotation for fail_timeout, like a
+   * passive ejection, but still tried in panic mode (it answers, slowly).
+   */
+  tooSlow(now: number): void {
+    if (now < this.outlierUntil) return;
+    this.outlierUntil = now + this.spec.failTimeoutMs;
+    this.ejectionCount++;
+    this.events.ejected(this, 'outlier');
   }
 
   private eject(now: number): void {

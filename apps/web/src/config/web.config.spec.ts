@@ -11,6 +11,7 @@ describe('webConfigSchema', () => {
       NODE_NAME: hostname(),
       LOG_LEVEL: 'info',
       REDIS_TIMEOUT_MS: 500,
+      DEADLINE_MARGIN_MS: 50,
       SHUTDOWN_DELAY_MS: 3000,
       SHUTDOWN_TIMEOUT_MS: 5000,
       OTEL_SERVICE_NAME: 'web',

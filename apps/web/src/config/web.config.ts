@@ -18,6 +18,10 @@ export const webConfigSchema = z.object({
   LOG_LEVEL: logLevel,
   /** Bound on any one Redis command: a request never waits longer on Redis. */
   REDIS_TIMEOUT_MS: positiveInt(500),
+  /** Kept off every deadline (the gateway's `x-request-deadline`, and the node's own
+   * REDIS_TIMEOUT_MS one): room for clock skew between hosts and for the answer's way back. A
+   * hit is counted only if Redis runs it this long before its deadline. */
+  DEADLINE_MARGIN_MS: nonNegativeInt(50),
   /** After SIGTERM, how long readiness answers 503 before the listener closes, so load
    * balancers stop sending new requests first: longer than the gateway needs to notice
    * (HEALTH_CHECK_FAILS × HEALTH_CHECK_INTERVAL_MS = 2 × 1 s by default). */

@@ -29,6 +29,12 @@ export const WEB_ERRORS = {
   INTERNAL_ERROR: { status: 500, message: 'Internal error.' },
   /** Redis unreachable, reconnecting, or too slow: the hit was not counted. */
   REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unavailable; the hit was not counted.' },
+  /** The request's deadline (`x-request-deadline`, or the node's own Redis bound) passed before
+   * the hit could be counted: nobody waits for this answer any more, and nothing was counted. */
+  DEADLINE_EXCEEDED: {
+    status: 504,
+    message: 'The request deadline passed; the hit was not counted.',
+  },
 } as const;
 
 export type WebErrorCode = keyof typeof WEB_ERRORS;
@@ -114,8 +120,9 @@ export class WebErrorFilter implements ExceptionFilter {
       return;
     }
     const error = toWebError(exception);
-    if (error.code === 'REDIS_UNAVAILABLE') {
-      // Expected during an outage; the Redis module already logged the lost connection.
+    if (error.code === 'REDIS_UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED') {
+      // Expected during an outage or a stall (the Redis module logs a lost connection; the
+      // metrics count the rest): not a line per request.
       this.logger.debug(`${error.code}: ${causeMessage(error)}`);
     } else if (error.status >= 500) {
       this.logger.error({ err: error.cause ?? exception }, `${error.code}: ${causeMessage(error)}`);

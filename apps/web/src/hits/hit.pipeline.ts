@@ -22,18 +22,26 @@ import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
 import type { Counter, Histogram } from 'prom-client';
 import { WEB_CONFIG, type WebConfig } from '../config/web.config';
-import { fromRedisError } from '../errors/web-errors';
+import { WebError, fromRedisError } from '../errors/web-errors';
 import { WebMetrics } from '../metrics/web.metrics';
 
 /**
  * One hit, atomically and in one round trip: count it, count it for this node, publish the
- * event carrying the count just assigned. A script (not MULTI) because the event must embed
- * the value INCR returns. The channel is an argument, not a key: PUBLISH is not key-bound.
+ * event carrying the count just assigned — unless its deadline passed, judged by Redis' own
+ * clock when the script runs: a command that waited in a stalled Redis (or behind a frozen
+ * node) must not count a hit whose client was already told it was not counted. A script (not
+ * MULTI) because the event must embed the value INCR returns, and the deadline must be checked
+ * where the count happens. The channel is an argument, not a key: PUBLISH is not key-bound.
  *
  * KEYS[1] counter, KEYS[2] hits:by-node; ARGV[1] node, ARGV[2] channel,
- * ARGV[3] event prefix, ARGV[4] event suffix.
+ * ARGV[3] event prefix, ARGV[4] event suffix, ARGV[5] deadline (epoch ms, margin taken off).
+ * Returns {count, receivers}, or {-1, 0} when the deadline had passed (nothing written).
  */
 const HIT_SCRIPT = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[5]) then
+  return {-1, 0}
+end
 local count = redis.call('INCR', KEYS[1])
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 local receivers = redis.call('PUBLISH', ARGV[2], ARGV[3] .. count .. ARGV[4])
@@ -49,6 +57,7 @@ declare module 'ioredis' {
       channel: string,
       eventPrefix: string,
       eventSuffix: string,
+      deadlineMs: number,
     ): Result<[count: number, receivers: number], Context>;
   }
 }
@@ -68,6 +77,9 @@ export class HitPipeline {
   private readonly hitError: Histogram.Internal<'command' | 'outcome'>;
   private readonly totalsOk: Histogram.Internal<'command' | 'outcome'>;
   private readonly totalsError: Histogram.Internal<'command' | 'outcome'>;
+  private readonly deadlineExceeded: Counter.Internal;
+  private readonly redisTimeoutMs: number;
+  private readonly marginMs: number;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -77,6 +89,9 @@ export class HitPipeline {
     this.node = config.NODE_NAME;
     this.template = hitEventTemplate(this.node);
     this.spanAttributes = redisSpanAttributes(config.REDIS_URL, 'EVALSHA');
+    this.redisTimeoutMs = config.REDIS_TIMEOUT_MS;
+    this.marginMs = config.DEADLINE_MARGIN_MS;
+    this.deadlineExceeded = metrics.hitsNotCounted.labels({ reason: 'deadline' });
     // ioredis sends EVALSHA and falls back to EVAL after NOSCRIPT (e.g. a restarted Redis).
     redis.defineCommand('observableClusterHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
     this.hitCounted = metrics.hits.labels({ node: this.node });
@@ -94,8 +109,20 @@ export class HitPipeline {
     });
   }
 
-  /** Count one hit; resolves to the counter's new value. Rejects with a {@link WebError}. */
-  async record(): Promise<number> {
+  /**
+   * Count one hit; resolves to the counter's new value. Rejects with a {@link WebError}:
+   * DEADLINE_EXCEEDED when `deadline` (epoch ms, from the caller) or the node's own Redis bound
+   * passed — then nothing was counted, before Redis or inside the script.
+   */
+  async record(deadline?: number): Promise<number> {
+    const now = Date.now();
+    const redisBound = now + this.redisTimeoutMs;
+    const countBy =
+      (deadline === undefined ? redisBound : Math.min(deadline, redisBound)) - this.marginMs;
+    if (now > countBy) {
+      this.deadlineExceeded.inc();
+      throw new WebError('DEADLINE_EXCEEDED');
+    }
     const suffix = this.template.suffix(
       new Date().toISOString(),
       activeTraceIds()?.traceId ?? null,
@@ -112,6 +139,7 @@ export class HitPipeline {
         HITS_CHANNEL,
         this.template.prefix,
         suffix,
+        countBy,
       );
     } catch (err) {
       this.hitError.observe((performance.now() - started) / 1000);
@@ -121,6 +149,11 @@ export class HitPipeline {
     }
     span?.end();
     this.hitOk.observe((performance.now() - started) / 1000);
+    if (count === -1) {
+      // Redis ran the script after the deadline: nothing was counted or published.
+      this.deadlineExceeded.inc();
+      throw new WebError('DEADLINE_EXCEEDED');
+    }
     this.hitCounted.inc();
     this.eventPublished.inc();
     return count;

@@ -30,7 +30,7 @@ export class HitsController {
   /** The lab's page: counts one hit. JSON when the client asks for it. */
   @Get()
   async hit(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const count = await this.pipeline.record();
+    const count = await this.pipeline.record(deadlineOf(req));
     void reply.code(200).header('cache-control', 'no-store');
     // Content negotiation as express did it (the `accepts` package: q-values, wildcards).
     if (wantsJson(req)) {
@@ -57,4 +57,15 @@ function wantsJson(req: FastifyRequest): boolean {
   const accept = req.headers.accept;
   if (accept === undefined || accept === '*/*') return false;
   return accepts(req.raw).type(OFFERED) === 'application/json';
+}
+
+/**
+ * `x-request-deadline`: epoch milliseconds (the sender's clock) after which nobody waits for
+ * the answer — the gateway sets it per attempt (gRPC's deadline propagation, as an absolute
+ * time so that a node that was frozen knows, once it runs again, how late it is).
+ */
+function deadlineOf(req: FastifyRequest): number | undefined {
+  const value = req.headers['x-request-deadline'];
+  if (typeof value !== 'string' || !/^\d{13}$/.test(value)) return undefined;
+  return Number(value);
 }

@@ -14,6 +14,7 @@ export class WebMetrics {
   readonly hitEventsPublished: Counter<'channel'>;
   readonly hitEventsFailed: Counter<'channel' | 'reason'>;
   readonly redisCommandDuration: Histogram<'command' | 'outcome'>;
+  readonly hitsNotCounted: Counter<'reason'>;
 
   constructor(
     @Inject(METRICS_REGISTRY) registry: Registry,
@@ -51,6 +52,13 @@ export class WebMetrics {
         this.set(redis.status === 'ready' ? 1 : 0);
       },
     });
+    this.hitsNotCounted = new Counter({
+      name: 'web_hits_not_counted_total',
+      help: 'GET / requests answered without counting, by reason (deadline: the request deadline passed before Redis could count it).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.hitsNotCounted.inc({ reason: 'deadline' }, 0);
     this.redisCommandDuration = new Histogram({
       name: 'web_redis_command_duration_seconds',
       help: 'Round-trip time of Redis commands issued by the web node.',
