@@ -128,6 +128,10 @@ describe('gray failures under load (real processes)', () => {
       )?.[1],
     );
     expect(retried).toBeGreaterThanOrEqual(1);
+    // Each of them is a timed-out attempt of web2 in the metrics.
+    expect(metrics).toContain(
+      `gateway_upstream_attempt_failures_total{upstream="127.0.0.1:${web2.port}",error="UPSTREAM_TIMEOUT"} ${retried}\n`,
+    );
     report.frozenNode = {
       requests: samples.length,
       failed: 0,

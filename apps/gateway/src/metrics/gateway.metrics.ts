@@ -17,6 +17,7 @@ export class GatewayMetrics implements UpstreamEvents {
   readonly requests: Counter<'upstream' | 'method' | 'status_code'>;
   readonly duration: Histogram<'upstream'>;
   readonly ejections: Counter<'upstream' | 'reason'>;
+  readonly attemptFailures: Counter<'upstream' | 'error'>;
   readonly retries: Counter<'upstream'>;
   readonly panics: Counter;
   readonly hitEventsReceived: Counter;
@@ -47,6 +48,12 @@ export class GatewayMetrics implements UpstreamEvents {
       name: 'gateway_upstream_ejections_total',
       help: 'Times an upstream was taken out of rotation, by health check kind.',
       labelNames: ['upstream', 'reason'],
+      registers,
+    });
+    this.attemptFailures = new Counter({
+      name: 'gateway_upstream_attempt_failures_total',
+      help: 'Attempts on an upstream that failed, by error (UPSTREAM_TIMEOUT: no response headers within UPSTREAM_HEADERS_TIMEOUT_MS; UPSTREAM_UNAVAILABLE: not reached or reset).',
+      labelNames: ['upstream', 'error'],
       registers,
     });
     this.retries = new Counter({
@@ -121,6 +128,8 @@ export class GatewayMetrics implements UpstreamEvents {
     this.upstreams = upstreams;
     for (const u of upstreams) {
       this.retries.inc({ upstream: u.id }, 0);
+      for (const error of ['UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE'])
+        this.attemptFailures.inc({ upstream: u.id, error }, 0);
       for (const reason of ['passive', 'active', 'outlier'] as const) {
         this.ejections.inc({ upstream: u.id, reason }, 0);
       }

@@ -277,6 +277,7 @@ export class ProxyHandler {
       if (error.upstreamFault && !exchange.clientGone) {
         upstream.failed(Date.now());
         this.balancer.onFailure(upstream);
+        this.metrics.attemptFailures.inc({ upstream: upstream.id, error: error.code });
       }
       span.setAttribute(ATTR_ERROR_TYPE, error.code);
       endSpan(span, err);
