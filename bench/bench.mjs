@@ -4,11 +4,12 @@
 // figures and asserts nothing.
 //
 //   1. proxy-only  three trivial upstreams: direct, the gateway (as shipped, defaults with
-//                  LOG_LEVEL=warn, lean), a tuned nginx, a minimal Node proxy (the floor)
+//                  LOG_LEVEL=warn, lean, GATEWAY_WORKERS=2), a tuned nginx, a minimal Node
+//                  proxy (the floor)
 //   2. one node    the original lab's Express 4 node alone vs one web node (as shipped, lean)
 //   3. cluster     the original lab as shipped (its nginx.conf, three Express 4 nodes), the lab's
 //                  nodes behind a tuned nginx, and the project's cluster as shipped / defaults
-//                  with LOG_LEVEL=warn / lean
+//                  with LOG_LEVEL=warn / lean / with GATEWAY_WORKERS=2
 //   4. tracing     the cluster with tracing disabled, on without an exporter (the default), on
 //                  exporting every span to a local OTLP sink, and 10% head-sampled
 //
@@ -165,6 +166,8 @@ function cpuMs(pid) {
 const node = process.execPath;
 const LEAN = { OTEL_SDK_DISABLED: 'true', ACCESS_LOG: 'false', LOG_LEVEL: 'warn' };
 const WARN = { LOG_LEVEL: 'warn' };
+/** The gateway with GATEWAY_WORKERS=2 (one data plane per core here). */
+const WARN_WORKERS = { ...WARN, GATEWAY_WORKERS: '2' };
 const SHIPPED = {};
 
 async function trivialUpstreams() {
@@ -210,7 +213,15 @@ async function webNodes(redisUrl, env, count = 3) {
       name,
       node,
       [join(root, 'dist/apps/web/main.js')],
-      { PORT: String(port), HOST: '127.0.0.1', NODE_NAME: name, REDIS_URL: redisUrl, ...env },
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_NAME: name,
+        REDIS_URL: redisUrl,
+        // Not a throughput setting: the bench stops nodes at once instead of draining 3 s each.
+        SHUTDOWN_DELAY_MS: '0',
+        ...env,
+      },
       join(logDir, `${name}.log`),
     );
     nodes.push({ proc, url: `http://127.0.0.1:${port}` });
@@ -464,6 +475,7 @@ async function proxyOnly(haveNginx) {
     ['gatewayShipped', 'gateway, as shipped', SHIPPED],
     ['gatewayWarn', 'gateway, defaults + LOG_LEVEL=warn', WARN],
     ['gatewayLean', 'gateway, lean', LEAN],
+    ['gatewayWarnWorkers', 'gateway, defaults+warn, 2 workers', WARN_WORKERS],
   ]) {
     const gw = await gateway(ups.urls, env);
     rows[key] = await measure(label, `${gw.url}/`, [gw.proc]);
@@ -529,6 +541,7 @@ async function cluster(haveNginx) {
     ['shipped', 'cluster, as shipped', SHIPPED],
     ['warn', 'cluster, defaults + LOG_LEVEL=warn', WARN],
     ['lean', 'cluster, lean', LEAN],
+    ['warnWorkers', 'cluster, defaults+warn, 2 gw workers', WARN_WORKERS],
   ]) {
     const webs = await webNodes(redis.url, env);
     const gw = await gateway(webs.urls, env);
@@ -623,6 +636,14 @@ async function main() {
     'access log on / off (gateway as shipped / defaults+warn)': ratio(
       p.proxyOnly?.gatewayShipped,
       p.proxyOnly?.gatewayWarn,
+    ),
+    'gateway defaults+warn, 2 workers / 1 process, proxy-only': ratio(
+      p.proxyOnly?.gatewayWarnWorkers,
+      p.proxyOnly?.gatewayWarn,
+    ),
+    'cluster defaults+warn, 2 gateway workers / 1 process': ratio(
+      p.cluster?.warnWorkers,
+      p.cluster?.warn,
     ),
     'minimal Node proxy / tuned nginx, proxy-only': ratio(
       p.proxyOnly?.minimalNodeProxy,

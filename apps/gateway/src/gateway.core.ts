@@ -20,6 +20,8 @@ import { ProxyHandler } from './proxy/proxy';
 import type { EjectionReason, Upstream, UpstreamEvents } from './upstreams/upstream';
 import { type Resolver, UpstreamRegistry } from './upstreams/upstream-registry';
 import { tracingDisabled } from '@app/observability/otel-config';
+import { type UpstreamView, upstreamView } from './admin/upstream-view';
+import type { UpstreamSource } from './upstreams/upstream-source';
 
 /**
  * The data plane's parts, built once from the configuration, and their lifecycle under Nest:
@@ -28,7 +30,11 @@ import { tracingDisabled } from '@app/observability/otel-config';
  */
 @Injectable()
 export class GatewayCore
-  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+  implements
+    OnApplicationBootstrap,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown,
+    UpstreamSource
 {
   readonly registry: UpstreamRegistry;
   readonly balancer: Balancer;
@@ -98,5 +104,13 @@ export class GatewayCore
 
   get drained(): boolean {
     return this.drainedInTime;
+  }
+
+  views(): UpstreamView[] {
+    return this.registry.upstreams.map(upstreamView);
+  }
+
+  get draining(): boolean {
+    return this.drain.active;
   }
 }

@@ -1,13 +1,13 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { GatewayCore } from '../gateway.core';
+import { UPSTREAM_SOURCE, type UpstreamSource } from '../upstreams/upstream-source';
 
 @Controller('health')
 export class AdminHealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
-    private readonly core: GatewayCore,
+    @Inject(UPSTREAM_SOURCE) private readonly source: UpstreamSource,
   ) {}
 
   @Get('live')
@@ -23,13 +23,13 @@ export class AdminHealthController {
     return this.health.check([
       () => {
         const check = this.indicator.check('shutdown');
-        return this.core.drain.active
+        return this.source.draining
           ? check.down({ message: 'draining before shutdown' })
           : check.up();
       },
       () => {
         const check = this.indicator.check('upstreams');
-        const all = this.core.registry.upstreams;
+        const all = this.source.views();
         const up = all.filter((u) => u.state === 'up').length;
         return up > 0 ? check.up({ up, total: all.length }) : check.down({ up, total: all.length });
       },

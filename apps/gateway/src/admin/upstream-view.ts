@@ -15,6 +15,14 @@ export interface UpstreamView {
   failures: number;
   ejections: number;
   lastCheck: HealthCheckResult | null;
+  /** With GATEWAY_WORKERS > 1: each worker's state of this upstream (cluster/cluster-upstreams.ts). */
+  workers?: {
+    worker: number;
+    pid: number;
+    state: 'up' | 'down';
+    reason: EjectionReason | null;
+    requests: number;
+  }[];
 }
 
 export function upstreamView(u: Upstream): UpstreamView {

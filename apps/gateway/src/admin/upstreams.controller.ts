@@ -1,12 +1,12 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { GatewayCore } from '../gateway.core';
-import { type UpstreamView, upstreamView } from './upstream-view';
+import { UPSTREAM_SOURCE, type UpstreamSource } from '../upstreams/upstream-source';
+import type { UpstreamView } from './upstream-view';
 
 @Controller('upstreams')
 export class UpstreamsController {
   constructor(
-    private readonly core: GatewayCore,
+    @Inject(UPSTREAM_SOURCE) private readonly source: UpstreamSource,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -15,7 +15,7 @@ export class UpstreamsController {
   list(): { balancer: string; upstreams: UpstreamView[] } {
     return {
       balancer: this.config.BALANCER,
-      upstreams: this.core.registry.upstreams.map(upstreamView),
+      upstreams: this.source.views(),
     };
   }
 }

@@ -9,9 +9,9 @@ import {
 import { HITS_CHANNEL, type HitTotals, parseHitEvent, readHitTotals } from '@app/hit-events';
 import { closeRedisClient, createRedisClient } from '@app/redis';
 import Redis from 'ioredis';
-import { type UpstreamView, upstreamView } from '../admin/upstream-view';
+import type { UpstreamView } from '../admin/upstream-view';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { GatewayCore } from '../gateway.core';
+import { UPSTREAM_SOURCE, type UpstreamSource } from '../upstreams/upstream-source';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { type LiveSnapshot, LiveView } from './live-view';
 import { SseHub, sseMessage } from './sse-hub';
@@ -52,7 +52,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    private readonly core: GatewayCore,
+    @Inject(UPSTREAM_SOURCE) private readonly source: UpstreamSource,
     private readonly metrics: GatewayMetrics,
   ) {
     this.hub = new SseHub(config.LIVE_MAX_CLIENTS, { dropped: () => metrics.liveDropped.inc() });
@@ -114,7 +114,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
       live: this.view.snapshot(now),
       authoritative: this.authoritative,
       invalid: this.invalid,
-      upstreams: this.core.registry.upstreams.map(upstreamView),
+      upstreams: this.source.views(),
     };
   }
 

@@ -96,6 +96,8 @@ export class GatewayMetrics implements UpstreamEvents {
       help: '1 when the upstream is in rotation, 0 while ejected.',
       labelNames: ['upstream'],
       registers,
+      // GATEWAY_WORKERS > 1: down (0) when any worker has it out of rotation.
+      aggregator: 'min',
       collect() {
         this.reset();
         for (const u of current()) this.set({ upstream: u.id }, u.state === 'up' ? 1 : 0);
@@ -106,6 +108,8 @@ export class GatewayMetrics implements UpstreamEvents {
       help: 'Configured weight of the upstream (its expected share is weight / sum of weights up).',
       labelNames: ['upstream'],
       registers,
+      // The same in every worker: not a sum.
+      aggregator: 'first',
       collect() {
         this.reset();
         for (const u of current()) this.set({ upstream: u.id }, u.weight);

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -57,9 +58,16 @@ export class DataPlane {
   }
 
   listen(): Promise<void> {
+    // Under GATEWAY_WORKERS > 1 each worker binds its own socket with SO_REUSEPORT (nginx's
+    // `listen … reuseport`): the kernel spreads new connections over the workers, and a worker
+    // that dies takes only its own accept queue with it. node:cluster's default instead has the
+    // primary accept and hand each connection over; one handed to a worker as it died was never
+    // closed, and its client hung (workers.e2e-spec.ts found it).
+    const own = cluster.isWorker;
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.config.PORT, this.config.HOST, () => {
+      const options = { port: this.config.PORT, host: this.config.HOST };
+      this.server.listen(own ? { ...options, exclusive: true, reusePort: true } : options, () => {
         this.server.off('error', reject);
         resolve();
       });

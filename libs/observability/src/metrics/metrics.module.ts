@@ -1,16 +1,24 @@
-import { Controller, type DynamicModule, Get, Headers, Module, Res } from '@nestjs/common';
+import { Controller, type DynamicModule, Get, Headers, Inject, Module, Res } from '@nestjs/common';
 import { sendResponse } from '../http-reply';
 import { METRICS_REGISTRY } from './metrics.constants';
 import {
+  type MetricsFormat,
   type MetricsRegistry,
   MetricsRenderer,
   createMetricsRegistry,
   negotiateMetricsFormat,
 } from './registry';
 
+/** Renders `GET /metrics` (MetricsRenderer, or an app's own: the gateway's cluster primary). */
+export interface MetricsSource {
+  render(format: MetricsFormat): Promise<{ contentType: string; body: string }>;
+}
+
+const METRICS_SOURCE = 'OBSERVABILITY:METRICS_SOURCE';
+
 @Controller('metrics')
 class MetricsController {
-  constructor(private readonly renderer: MetricsRenderer) {}
+  constructor(@Inject(METRICS_SOURCE) private readonly renderer: MetricsSource) {}
 
   @Get()
   async scrape(@Headers('accept') accept: string | undefined, @Res() res: unknown) {
@@ -25,7 +33,7 @@ class MetricsController {
  */
 @Module({})
 export class MetricsModule {
-  static forRoot(): DynamicModule {
+  static forRoot(options: { source?: (registry: MetricsRegistry) => MetricsSource } = {}): DynamicModule {
     return {
       module: MetricsModule,
       global: true,
@@ -33,8 +41,9 @@ export class MetricsModule {
       providers: [
         { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry },
         {
-          provide: MetricsRenderer,
-          useFactory: (registry: MetricsRegistry) => new MetricsRenderer(registry),
+          provide: METRICS_SOURCE,
+          useFactory: (registry: MetricsRegistry) =>
+            options.source ? options.source(registry) : new MetricsRenderer(registry),
           inject: [METRICS_REGISTRY],
         },
       ],
