@@ -58,7 +58,7 @@ describe('gateway workers (GATEWAY_WORKERS=2)', () => {
     const served = await inParallel(600, 6, async () => {
       const dispatcher = new Agent({ pipelining: 0 });
       try {
-        const res = await fetch(`${url}/`, { dispatcher } as RequestInit);
+        const res = await fetch(`${url}/`, { dispatcher });
         await res.text();
         return res.headers.get('x-served-by') ?? '';
       } finally {

@@ -33,7 +33,9 @@ class MetricsController {
  */
 @Module({})
 export class MetricsModule {
-  static forRoot(options: { source?: (registry: MetricsRegistry) => MetricsSource } = {}): DynamicModule {
+  static forRoot(
+    options: { source?: (registry: MetricsRegistry) => MetricsSource } = {},
+  ): DynamicModule {
     return {
       module: MetricsModule,
       global: true,
