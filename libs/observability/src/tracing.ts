@@ -1,11 +1,7 @@
 import { hostname } from 'node:os';
 import { type Attributes, context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   ATTR_SERVICE_NAME,
   ATTR_TELEMETRY_SDK_LANGUAGE,
@@ -65,7 +61,7 @@ export function tracingMode(config: OtelConfig): TracingMode {
 
 /**
  * Start tracing for this process (before the app handles requests). Registers the
- * AsyncLocalStorage context manager, the W3C trace-context and baggage propagators and our
+ * AsyncLocalStorage context manager, the W3C trace-context propagator and our
  * lean tracer provider ({@link LeanTracerProvider}) with `@opentelemetry/api`; nothing is
  * patched: the apps make their own spans (HTTP server, gateway client, Redis hit script).
  */
@@ -75,11 +71,9 @@ export function startTracing(options: TracingOptions): Tracing {
   if (mode === 'disabled') return { mode, dropped: () => 0, shutdown: () => Promise.resolve() };
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-  );
+  // W3C trace context only: no app here reads or writes baggage, and a client's `baggage`
+  // header still passes through the gateway untouched (it is not a field we re-create).
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const sampler = samplerFromEnv(config.OTEL_TRACES_SAMPLER, config.OTEL_TRACES_SAMPLER_ARG);
   if (mode === 'propagate') {
     trace.setGlobalTracerProvider(new LeanTracerProvider(sampler, undefined));
