@@ -4,9 +4,9 @@ import {
   NodeProcess,
   RedisServer,
   type WebProcess,
-  freePort,
   percentile,
   startWebProcess,
+  startGatewayProcess,
   startWebProcesses,
   steadyLoad,
   waitFor,
@@ -57,23 +57,19 @@ describe('faults under load (real processes)', () => {
   beforeEach(async () => {
     redis = await RedisServer.start({ appendOnly: true });
     webs = await startWebProcesses(redis.url, webEnv);
-    const adminPort = await freePort();
-    gateway = NodeProcess.start('gateway', {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ADMIN_PORT: String(adminPort),
-      LOG_LEVEL: 'info', // the start-up line gives the data plane's URL; access log off
-      ACCESS_LOG: 'false',
-      UPSTREAMS: webs
-        .map((w, i) => `http://127.0.0.1:${w.port} weight=${i + 1} fail_timeout=1s`)
-        .join(','),
-      HEALTH_CHECK_INTERVAL_MS: '200',
-      HEALTH_CHECK_TIMEOUT_MS: '300',
-      HEALTH_CHECK_FAILS: '1',
-      HEALTH_CHECK_PASSES: '2',
-    });
-    url = (await gateway.waitForLog(/data plane listening on (http:\/\/\S+) /))[1];
-    admin = `http://127.0.0.1:${adminPort}`;
+    ({
+      proc: gateway,
+      url,
+      admin,
+    } = await startGatewayProcess(
+      webs.map((w, i) => `http://127.0.0.1:${w.port} weight=${i + 1} fail_timeout=1s`).join(','),
+      {
+        HEALTH_CHECK_INTERVAL_MS: '200',
+        HEALTH_CHECK_TIMEOUT_MS: '300',
+        HEALTH_CHECK_FAILS: '1',
+        HEALTH_CHECK_PASSES: '2',
+      },
+    ));
     for (const w of webs) await waitUp(w.port);
   });
 

@@ -5,8 +5,8 @@ import {
   NodeProcess,
   RedisServer,
   type WebProcess,
-  freePort,
   percentile,
+  startGatewayProcess,
   startWebProcesses,
   steadyLoad,
   waitFor,
@@ -34,19 +34,14 @@ describe('gray failures under load (real processes)', () => {
   beforeEach(async () => {
     redis = await RedisServer.start({ appendOnly: true });
     webs = await startWebProcesses(redis.url, { LOG_LEVEL: 'warn' });
-    const adminPort = await freePort();
-    gateway = NodeProcess.start('gateway', {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ADMIN_PORT: String(adminPort),
-      LOG_LEVEL: 'info',
-      ACCESS_LOG: 'false',
-      UPSTREAMS: webs.map((w, i) => `http://127.0.0.1:${w.port} weight=${i + 1}`).join(','),
-      HEALTH_CHECK_INTERVAL_MS: '200',
-      HEALTH_CHECK_TIMEOUT_MS: '300',
-    });
-    url = (await gateway.waitForLog(/data plane listening on (http:\/\/\S+) /))[1];
-    admin = `http://127.0.0.1:${adminPort}`;
+    ({
+      proc: gateway,
+      url,
+      admin,
+    } = await startGatewayProcess(
+      webs.map((w, i) => `http://127.0.0.1:${w.port} weight=${i + 1}`).join(','),
+      { HEALTH_CHECK_INTERVAL_MS: '200', HEALTH_CHECK_TIMEOUT_MS: '300' },
+    ));
   });
 
   afterEach(async () => {

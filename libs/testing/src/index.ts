@@ -9,3 +9,4 @@ export * from './steady-load';
 export * from './web-process';
 export * from './otlp-sink';
 export * from './raw-request';
+export * from './gateway-process';
