@@ -70,3 +70,27 @@ export function formatSplit(counts: Record<string, number>, weights: Weights): s
     });
   return ['  node          hits  actual   weight', ...rows].join('\n');
 }
+
+/** The parts of k6's end-of-test summary data (k6 1.x `handleSummary`) read here. */
+export interface SummaryMetrics {
+  [name: string]: { type?: string; values: Record<string, number> } | undefined;
+}
+
+/**
+ * Hits per node from k6's summary data. k6 keeps a tagged sub-metric (`name{tag:value}`) only
+ * when a threshold names it, so the counter `node_hits{node:…}` never appears there; the rate
+ * `node_share{node:X}` does (its share thresholds name it), and its `passes` are the responses
+ * that node served.
+ */
+export function countsFromSummary(
+  metrics: SummaryMetrics,
+  metric = 'node_share',
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const pattern = new RegExp(`^${metric}\\{node:(.+)\\}$`);
+  for (const [name, m] of Object.entries(metrics)) {
+    const match = pattern.exec(name);
+    if (match && m && typeof m.values.passes === 'number') counts[match[1]] = m.values.passes;
+  }
+  return counts;
+}

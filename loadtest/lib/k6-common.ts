@@ -5,7 +5,14 @@ import http from 'k6/http';
 import { Counter, Rate } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { textSummary } from 'https://jslib.k6.io/k6-summary/0.1.0/index.js';
-import { type Weights, formatSplit, parseWeights, shareThresholds } from './distribution.ts';
+import {
+  type SummaryMetrics,
+  type Weights,
+  countsFromSummary,
+  formatSplit,
+  parseWeights,
+  shareThresholds,
+} from './distribution.ts';
 
 export const BASE_URL = __ENV.BASE_URL || 'http://localhost:8080';
 export const WEIGHTS: Weights = parseWeights(__ENV.WEIGHTS || 'web1=1,web2=2,web3=3');
@@ -69,16 +76,12 @@ export function hit(): void {
 }
 
 interface SummaryData {
-  metrics: Record<string, { values: Record<string, number> } | undefined>;
+  metrics: SummaryMetrics;
 }
 
 /** k6's usual text summary, followed by the split per node against the weights. */
 export function summary(data: SummaryData): Record<string, string> {
-  const counts: Record<string, number> = {};
-  for (const [name, metric] of Object.entries(data.metrics)) {
-    const match = /^node_hits\{node:(.+)\}$/.exec(name);
-    if (match && metric) counts[match[1]] = metric.values.count;
-  }
+  const counts = countsFromSummary(data.metrics);
   const split = `\nsplit per node (x-served-by) vs weights ${JSON.stringify(WEIGHTS)}:\n${formatSplit(counts, WEIGHTS)}\n`;
   return { stdout: `${textSummary(data, { indent: ' ', enableColors: true })}\n${split}` };
 }
