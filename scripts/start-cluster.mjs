@@ -5,7 +5,10 @@
 //   gateway on 8080 (admin on 127.0.0.1:8081) with the lab's weights 1:2:3
 //   prometheus on 127.0.0.1:9090 when it is on PATH: the compose scrape config and alert rules,
 //   targets moved to these processes (data in .data/prometheus)
-// Output is prefixed per process; Ctrl-C stops them all (each drains first).
+// Output is prefixed per process; Ctrl-C stops them all (each drains first), Redis last: the
+// gateway and the web nodes drain while Redis still answers.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +29,9 @@ for (const main of [webMain, gatewayMain]) {
 
 /** @type {import('concurrently').ConcurrentlyCommandInput[]} */
 const commands = [];
+/** @type {import('node:child_process').ChildProcess | undefined} */
+let redis;
+let stopping = false;
 
 if (!env.REDIS_URL) {
   if (!onPath('redis-server')) {
@@ -35,12 +41,34 @@ if (!env.REDIS_URL) {
   }
   const dataDir = join(root, '.data/redis');
   mkdirSync(dataDir, { recursive: true });
-  commands.push({
-    name: 'redis',
-    prefixColor: 'red',
-    // appendfsync always: Ctrl-C reaches redis twice (terminal + concurrently) and the second
-    // signal makes it exit at once; with `always` no acknowledged hit is in an unsynced buffer.
-    command: `redis-server --port ${redisPort} --bind 127.0.0.1 --appendonly yes --appendfsync always --dir "${dataDir}" --save ""`,
+  // Its own process group (detached): Ctrl-C in the terminal reaches the apps, not Redis, which
+  // must keep answering while the web nodes drain; it is stopped once every app has exited.
+  // appendfsync always: no acknowledged hit waits in an unsynced buffer when it stops.
+  redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dataDir,
+      '--save',
+      '',
+    ],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  for (const stream of [redis.stdout, redis.stderr])
+    stream.on('data', (chunk) => {
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim() !== '') console.log(`[redis]      ${line}`);
+    });
+  redis.once('exit', (code, signal) => {
+    if (!stopping) console.log(`[redis]      exited (${signal ?? code})`);
   });
 }
 
@@ -120,12 +148,21 @@ const { result } = concurrently(commands, {
   killSignal: 'SIGTERM',
   cwd: root,
 });
-result.then(
-  () => process.exit(0),
-  () => process.exit(0), // a process killed by Ctrl-C "fails"; that is a normal stop here
-);
+// Every app has exited (a process killed by Ctrl-C "fails": a normal stop here): Redis last.
+result
+  .catch(() => undefined)
+  .then(async () => {
+    stopping = true;
+    if (redis && redis.exitCode === null && redis.signalCode === null) {
+      console.log('[redis]      stopping (the apps have exited)');
+      redis.kill('SIGTERM');
+      await once(redis, 'exit');
+    }
+    process.exit(0);
+  });
 
 function fail(message) {
   console.error(`npm start: ${message}`);
+  redis?.kill('SIGTERM');
   process.exit(1);
 }
