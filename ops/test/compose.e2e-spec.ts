@@ -47,6 +47,22 @@ describe('docker compose stack (static checks)', () => {
     ]);
   });
 
+  it('starts k6 only against a gateway that is healthy', () => {
+    expect(compose().services.k6.depends_on).toEqual({
+      gateway: { condition: 'service_healthy' },
+      prometheus: { condition: 'service_started' },
+    });
+  });
+
+  it('configures the collector without deprecated keys (telemetry metrics as a reader)', () => {
+    const collector = readYaml<{
+      service: { telemetry: { metrics: Record<string, unknown> } };
+    }>('ops/otel-collector/config.yaml');
+    expect(collector.service.telemetry.metrics).toEqual({
+      readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: 8888 } } } }],
+    });
+  });
+
   it('names only files and folders that exist', () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.build) {

@@ -20,6 +20,7 @@ export interface ComposeService {
   command?: string[];
   read_only?: boolean;
   healthcheck?: { test: string[] };
+  depends_on?: string[] | Record<string, { condition: string }>;
 }
 
 export interface Compose {
