@@ -63,6 +63,21 @@ describe('docker compose stack (static checks)', () => {
     });
   });
 
+  it('has Tempo turn traces into service-graph and span metrics in Prometheus (the service map)', () => {
+    const tempo = readYaml<{
+      metrics_generator: { storage: { remote_write: { url: string }[] } };
+      overrides: { defaults: { metrics_generator: { processors: string[] } } };
+    }>('ops/tempo/tempo.yaml');
+    expect(tempo.metrics_generator.storage.remote_write.map((w) => w.url)).toEqual([
+      'http://prometheus:9090/api/v1/write',
+    ]);
+    expect(tempo.overrides.defaults.metrics_generator.processors).toEqual([
+      'service-graphs',
+      'span-metrics',
+    ]);
+    expect(compose().services.prometheus.command).toContain('--web.enable-remote-write-receiver');
+  });
+
   it('names only files and folders that exist', () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.build) {

@@ -31,8 +31,12 @@ export interface DashboardSpec {
   /** Template variables: name → label_values() query. */
   variables: Record<string, string>;
   panels: PanelSpec[];
-  /** k6 panels have data only while a k6 run writes to Prometheus. */
-  k6?: boolean;
+  /**
+   * Whose remote writes to Prometheus feed this dashboard, when it is not the apps' scrapes:
+   * k6 panels have data only while a k6 run writes; Tempo's only while its metrics generator
+   * turns traces into metrics (compose's stack, not the scrape-only tests).
+   */
+  writtenBy?: 'k6' | 'tempo';
 }
 
 const RATE = '$__rate_interval';
@@ -255,11 +259,66 @@ export const DASHBOARDS: DashboardSpec[] = [
     ],
   },
   {
+    uid: 'oc-traces',
+    file: 'traces.json',
+    title: 'Traces (service graph and span metrics)',
+    description:
+      "Metrics Tempo's metrics generator derives from the traces (service graphs, span metrics): the client → gateway → web → Redis map in numbers. Grafana's service map (Explore → Tempo) draws the same series.",
+    writtenBy: 'tempo',
+    variables: {},
+    panels: [
+      {
+        title: 'Requests/s between services (service graph)',
+        type: 'timeseries',
+        unit: 'reqps',
+        queries: [
+          {
+            expr: `sum by (client, server) (rate(traces_service_graph_request_total[${RATE}]))`,
+            legend: '{{client}} → {{server}}',
+          },
+        ],
+      },
+      {
+        title: 'Failed requests/s between services',
+        type: 'timeseries',
+        unit: 'reqps',
+        queries: [
+          {
+            expr: `sum by (client, server) (rate(traces_service_graph_request_failed_total[${RATE}]))`,
+            legend: '{{client}} → {{server}}',
+          },
+        ],
+      },
+      {
+        title: 'Span latency p99 by service and span (span metrics)',
+        type: 'timeseries',
+        unit: 's',
+        queries: [
+          {
+            expr: `histogram_quantile(0.99, sum by (le, service, span_name) (rate(traces_spanmetrics_latency_bucket[${RATE}])))`,
+            legend: '{{service}} {{span_name}}',
+          },
+        ],
+      },
+      {
+        title: 'Spans/s by service and kind',
+        type: 'timeseries',
+        unit: 'ops',
+        queries: [
+          {
+            expr: `sum by (service, span_kind) (rate(traces_spanmetrics_calls_total[${RATE}]))`,
+            legend: '{{service}} {{span_kind}}',
+          },
+        ],
+      },
+    ],
+  },
+  {
     uid: 'oc-k6',
     file: 'k6.json',
     title: 'k6 load tests',
     description: 'What k6 saw (experimental-prometheus-rw output), per test run (testid tag).',
-    k6: true,
+    writtenBy: 'k6',
     variables: { testid: 'label_values(k6_http_reqs_total, testid)' },
     panels: [
       {
