@@ -10,3 +10,4 @@ export * from './web-process';
 export * from './otlp-sink';
 export * from './raw-request';
 export * from './gateway-process';
+export * from './black-hole';

@@ -72,8 +72,8 @@ export const gatewayConfigSchema = z
     /** proxy_connect_timeout */
     UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(2000),
     /**
-     * Time to the upstream's response headers, per attempt (proxy_read_timeout for the first
-     * byte). Past it the attempt fails (504 UPSTREAM_TIMEOUT), counts against the upstream at
+     * Time to the upstream's response headers, per attempt, from dispatch (connecting included;
+     * proxy_read_timeout for the first byte). Past it the attempt fails (504 UPSTREAM_TIMEOUT), counts against the upstream at
      * once, and an idempotent bodiless request goes to the next upstream. 750 ms: a web node
      * answers in milliseconds, and within REDIS_TIMEOUT_MS (500 ms) even when Redis stalls, so
      * only a node that is itself stuck gets near it.

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 import type { ClientGone } from './client-gone';
 import { clientHeaders } from './headers';
 
@@ -9,6 +9,11 @@ export interface RelayRequest {
   method: string;
   headers: Record<string, string | string[]>;
   body: Readable | null;
+  /**
+   * Response headers are due this many ms after dispatch, waiting for a connection and
+   * connecting included (undici's own headersTimeout starts only once the request is written,
+   * so a connect that hangs would cost UPSTREAM_CONNECT_TIMEOUT_MS on top).
+   */
   headersTimeout: number;
 }
 
@@ -46,14 +51,39 @@ export function relay(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let responded = false;
+    let settled = false;
     let resume: (() => void) | undefined;
+    let abortUpstream: ((reason: Error) => void) | undefined;
     const onDrain = () => resume?.();
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      client.unwatch();
+      reject(new RelayError(err, responded));
+    };
+    // The attempt's one deadline (the x-request-deadline the upstream was given). Past it while
+    // the request is still waiting for its connection, the attempt fails at once (and is
+    // retried elsewhere); should that connection come up later, the request is never sent.
+    const timer = setTimeout(() => {
+      const late = new errors.HeadersTimeoutError(
+        `no response headers within ${request.headersTimeout} ms of dispatch`,
+      );
+      if (abortUpstream) abortUpstream(late);
+      else fail(late);
+    }, request.headersTimeout);
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abort) {
+        if (settled) {
+          abort(new errors.HeadersTimeoutError('connected after the attempt gave up'));
+          return;
+        }
+        abortUpstream = abort;
         // The reason is not needed: an aborted exchange is classified as the client's doing.
         client.watch(() => abort());
       },
       onHeaders(status, raw, resumeUpstream) {
+        clearTimeout(timer);
         responded = true;
         resume = resumeUpstream;
         const { headers, servedBy, sized } = clientHeaders(raw);
@@ -71,14 +101,12 @@ export function relay(
         return more;
       },
       onComplete() {
+        settled = true;
         client.unwatch();
         res.end();
         resolve();
       },
-      onError(err) {
-        client.unwatch();
-        reject(new RelayError(err, responded));
-      },
+      onError: fail,
     };
     pool.dispatch(
       {
@@ -86,7 +114,8 @@ export function relay(
         method: request.method,
         headers: request.headers,
         body: request.body,
-        headersTimeout: request.headersTimeout,
+        // The timer above is the attempt's deadline; undici's would only start later.
+        headersTimeout: 0,
       },
       handler,
     );
