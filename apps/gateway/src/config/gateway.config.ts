@@ -73,10 +73,10 @@ export const gatewayConfigSchema = z
     UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(2000),
     /**
      * Time to the upstream's response headers, per attempt, from dispatch (connecting included;
-     * proxy_read_timeout for the first byte). Past it the attempt fails (504 UPSTREAM_TIMEOUT), counts against the upstream at
-     * once, and an idempotent bodiless request goes to the next upstream. 750 ms: a web node
-     * answers in milliseconds, and within REDIS_TIMEOUT_MS (500 ms) even when Redis stalls, so
-     * only a node that is itself stuck gets near it.
+     * proxy_read_timeout for the first byte). Past it the attempt fails (504 UPSTREAM_TIMEOUT),
+     * counts against the upstream at once, and an idempotent bodiless request goes to the next
+     * upstream. 750 ms: a web node answers in milliseconds, and within REDIS_TIMEOUT_MS (500 ms)
+     * even when Redis stalls, so only a node that is itself stuck (or gone) gets near it.
      */
     UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt(750),
     /** Longest silence between two body chunks from the upstream (proxy_read_timeout). */
