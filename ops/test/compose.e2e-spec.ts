@@ -180,7 +180,7 @@ describe('docker compose stack (static checks)', () => {
     }
   });
 
-  it('pins every image, runs the apps as node:24 non-root, and publishes nothing it should not', () => {
+  it('pins every image, runs the apps as node:24 non-root, hardens what runs, publishes nothing it should not', () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.image && !service.build)
         expect([name, service.image]).toEqual([
@@ -195,8 +195,21 @@ describe('docker compose stack (static checks)', () => {
     expect(services.redis.ports).toBeUndefined();
     expect(services.gateway.ports).toEqual(['8080:8080', '127.0.0.1:8081:8081']);
     expect(services.prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
-    for (const name of [...webs, 'gateway'])
-      expect([name, services[name].read_only]).toEqual([name, true]);
+    // Hardened like the stack test checks them running (npm run test:stack): read-only root,
+    // no capabilities but the few Redis's entrypoint needs to drop to its user, no new privileges.
+    for (const name of [...webs, 'gateway', 'redis', 'prometheus']) {
+      const { read_only, cap_drop, cap_add, security_opt } = services[name];
+      expect([name, read_only, cap_drop, security_opt]).toEqual([
+        name,
+        true,
+        ['ALL'],
+        ['no-new-privileges:true'],
+      ]);
+      expect([name, cap_add]).toEqual([
+        name,
+        name === 'redis' ? ['CHOWN', 'DAC_OVERRIDE', 'SETGID', 'SETUID'] : undefined,
+      ]);
+    }
     const grafana = envOf(services.grafana);
     expect(grafana.GF_SECURITY_ADMIN_PASSWORD).not.toBe('admin');
     expect(grafana.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');

@@ -19,6 +19,9 @@ export interface ComposeService {
   profiles?: string[];
   command?: string[];
   read_only?: boolean;
+  cap_drop?: string[];
+  cap_add?: string[];
+  security_opt?: string[];
   healthcheck?: { test: string[] };
   depends_on?: string[] | Record<string, { condition: string }>;
 }

@@ -1,0 +1,112 @@
+// Driving the compose stack through Debian's docker-compose (v1) and the docker CLI, for
+// `npm run test:stack`. Tests reach containers only through published ports on 127.0.0.1;
+// these helpers are for starting, inspecting and stopping them.
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { ROOT } from './stack';
+
+const run = promisify(execFile);
+
+/** The compose project of the stack test: its own name, so a user's own stack is left alone. */
+export const PROJECT = process.env.STACK_PROJECT ?? 'oc-stack-test';
+
+/** What the test starts, and what stays out (no Debian or npm build of these images here). */
+export const STARTED = ['redis', 'web1', 'web2', 'web3', 'gateway', 'prometheus'] as const;
+export const LEFT_OUT = ['otel-collector', 'tempo', 'grafana', 'k6'] as const;
+export type StartedService = (typeof STARTED)[number];
+
+/** The ports compose publishes for what the test starts. */
+export const PUBLISHED = { gateway: 8080, admin: 8081, prometheus: 9090 } as const;
+
+const env = {
+  ...process.env,
+  COMPOSE_PROJECT_NAME: PROJECT,
+  // The classic builder unless the caller chose BuildKit (it needs the dockerfile frontend image
+  // from Docker Hub, out of reach here).
+  DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '0',
+  COMPOSE_DOCKER_CLI_BUILD: process.env.COMPOSE_DOCKER_CLI_BUILD ?? '0',
+};
+
+const MiB = 1024 * 1024;
+
+export async function dockerCompose(args: string[], timeoutMs = 120_000): Promise<string> {
+  const { stdout } = await run('docker-compose', ['--no-ansi', ...args], {
+    cwd: ROOT,
+    env,
+    timeout: timeoutMs,
+    maxBuffer: 64 * MiB,
+  }).catch((err: Error & { stderr?: string }) => {
+    throw new Error(`docker-compose ${args.join(' ')}: ${err.message}\n${err.stderr ?? ''}`);
+  });
+  return stdout;
+}
+
+export async function docker(args: string[], timeoutMs = 60_000): Promise<string> {
+  const { stdout } = await run('docker', args, { env, timeout: timeoutMs, maxBuffer: 16 * MiB });
+  return stdout;
+}
+
+/** The container id of a service (one container each in this stack). */
+export async function containerOf(service: string): Promise<string> {
+  const id = (await dockerCompose(['ps', '-q', service])).trim();
+  if (!id) throw new Error(`no container for ${service}`);
+  return id;
+}
+
+/** Compose's own view: the health state when the service has a health check, else the state. */
+export async function healthOf(service: string): Promise<string> {
+  const id = await containerOf(service);
+  const format = '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}';
+  return (await docker(['inspect', '-f', format, id])).trim();
+}
+
+/** Uids of every process in a container, as the engine sees them (`docker top`). */
+export async function processUids(service: string): Promise<number[]> {
+  const lines = (await docker(['top', await containerOf(service), '-o', 'pid,uid']))
+    .trim()
+    .split('\n')
+    .slice(1);
+  return lines.map((line) => Number(line.trim().split(/\s+/)[1]));
+}
+
+/** Everything of the project the engine still has: containers, networks, volumes. */
+export async function leftovers(): Promise<string[]> {
+  const label = `label=com.docker.compose.project=${PROJECT}`;
+  const lists = await Promise.all([
+    docker(['ps', '-a', '--filter', label, '--format', 'container {{.Names}}']),
+    docker(['network', 'ls', '--filter', label, '--format', 'network {{.Name}}']),
+    docker(['volume', 'ls', '--filter', label, '--format', 'volume {{.Name}}']),
+  ]);
+  return lists.flatMap((list) => list.split('\n').filter(Boolean));
+}
+
+/** Images compose uses that are local stand-ins (label set by scripts/stack/stand-ins.sh). */
+export async function standIns(images: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const image of images) {
+    const label = (
+      await docker([
+        'image',
+        'inspect',
+        '-f',
+        '{{index .Config.Labels "org.observable-cluster.stand-in"}}',
+        image,
+      ])
+    ).trim();
+    if (label && label !== '<no value>') found.push(label);
+  }
+  return found;
+}
+
+/** Whether something already listens on a loopback port (the stack would fail to publish it). */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
