@@ -13,7 +13,8 @@ import { ROOT, type PrometheusConfig, compose, envOf, readYaml } from './stack';
 const run = promisify(execFile);
 
 /**
- * No Docker engine runs here, so the stack is proven by checking everything it is made of:
+ * Without an engine, in seconds (`npm run test:stack` starts the stack for real): checking
+ * everything the stack is made of:
  * the compose file parses (docker-compose 1.29), every file and variable it names is real,
  * Prometheus targets and Grafana datasources point at real services, and promtool passes.
  */

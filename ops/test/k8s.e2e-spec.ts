@@ -135,7 +135,7 @@ describe('Kubernetes manifests: build and schema', () => {
         spec: {
           scaleTargetRef: { kind: string; name: string };
           minReplicas: number;
-          metrics: { resource: { name: string } }[];
+          metrics: { resource: { name: string; target: { averageValue?: string } } }[];
         };
       }
     >(objects, 'HorizontalPodAutoscaler');
@@ -144,11 +144,12 @@ describe('Kubernetes manifests: build and schema', () => {
         h.spec.scaleTargetRef.kind,
         h.spec.scaleTargetRef.name,
         h.spec.minReplicas,
-        h.spec.metrics.map((m) => m.resource.name),
+        h.spec.metrics.map((m) => `${m.resource.name} ${m.resource.target.averageValue}`),
       ]),
     ).toEqual([
-      ['Deployment', 'gateway', 2, ['cpu']],
-      ['Deployment', 'web', 3, ['cpu']],
+      // 0.7 of the one core a Node process can use (docs/scaling.md).
+      ['Deployment', 'gateway', 2, ['cpu 700m']],
+      ['Deployment', 'web', 3, ['cpu 700m']],
     ]);
     const deployments = ofKind<K8sObject & { spec: { replicas: number } }>(objects, 'Deployment');
     expect(deployments.find((d) => d.metadata.name === 'gateway')?.spec.replicas).toBe(2);
