@@ -1,6 +1,11 @@
+import { Client, errors } from 'undici';
 import type { GatewayConfig } from '../config/gateway.config';
-import type { UpstreamRegistry } from '../upstreams/upstream-registry';
 import type { HealthCheckResult, Upstream } from '../upstreams/upstream';
+
+/** Who the checker checks: the upstreams in rotation (the registry is one). */
+export interface CheckedUpstreams {
+  readonly upstreams: readonly Upstream[];
+}
 
 type CheckConfig = Pick<
   GatewayConfig,
@@ -17,13 +22,19 @@ type CheckConfig = Pick<
  * HEALTH_CHECK_FAILS failures in a row eject the upstream, HEALTH_CHECK_PASSES passes in a row
  * re-admit it. A web node that starts draining answers 503 on /health/ready, so it leaves the
  * rotation before it stops accepting connections.
+ *
+ * Each check has a connection of its own (as nginx's and Envoy's do), closed after it: the
+ * timeout covers connecting, and a check never waits behind traffic in the upstream's pool.
+ * Through the pool, a check of a vanished address (a killed container: connects hang) took
+ * UPSTREAM_CONNECT_TIMEOUT_MS, not HEALTH_CHECK_TIMEOUT_MS, and its abort signal did not end
+ * the connect; re-admission after a restart took 9 s (docs/operations.md, stack figures).
  */
 export class ActiveHealthChecker {
   private timer?: NodeJS.Timeout;
   private readonly running = new Set<Upstream>();
 
   constructor(
-    private readonly registry: UpstreamRegistry,
+    private readonly registry: CheckedUpstreams,
     private readonly config: CheckConfig,
   ) {}
 
@@ -55,22 +66,35 @@ export class ActiveHealthChecker {
 
   private async check(upstream: Upstream): Promise<HealthCheckResult> {
     const at = new Date().toISOString();
+    const timeoutMs = this.config.HEALTH_CHECK_TIMEOUT_MS;
+    const client = new Client(upstream.origin, {
+      connectTimeout: timeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    // One deadline for the whole check, connecting included: destroying the client ends a
+    // connect in progress too.
+    const timer = setTimeout(
+      () => void client.destroy(new errors.HeadersTimeoutError(`no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     try {
-      const { statusCode, body } = await this.registry.poolOf(upstream).request({
+      const { statusCode, body } = await client.request({
         path: this.config.HEALTH_CHECK_PATH,
         method: 'GET',
         headers: {
           host: `${upstream.spec.hostname}:${upstream.spec.port}`,
           'user-agent': 'observable-cluster-gateway/health',
+          connection: 'close',
         },
-        headersTimeout: this.config.HEALTH_CHECK_TIMEOUT_MS,
-        bodyTimeout: this.config.HEALTH_CHECK_TIMEOUT_MS,
-        signal: AbortSignal.timeout(this.config.HEALTH_CHECK_TIMEOUT_MS),
       });
       await body.dump();
       return { at, ok: statusCode >= 200 && statusCode < 300, status: statusCode };
     } catch (err) {
       return { at, ok: false, error: (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+      void client.destroy();
     }
   }
 }
