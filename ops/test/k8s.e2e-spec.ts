@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '@app/config';
 import {
@@ -23,6 +23,7 @@ import {
   type Overlay,
   type PodTemplate,
   build,
+  buildAt,
   envValues,
   ofKind,
   podTemplates,
@@ -153,6 +154,43 @@ describe('Kubernetes manifests: build and schema', () => {
     ]);
     const deployments = ofKind<K8sObject & { spec: { replicas: number } }>(objects, 'Deployment');
     expect(deployments.find((d) => d.metadata.name === 'gateway')?.spec.replicas).toBe(2);
+  });
+});
+
+describe('Kubernetes manifests: a managed Redis (component external-redis)', () => {
+  it('drops the in-cluster Redis, and the apps read the URL from the Secret a user overlay replaces', async () => {
+    // A user's overlay, outside the repository, as docs/scaling.md shows it.
+    const dir = mkdtempSync(join(tmpdir(), 'oc-k8s-user-'));
+    try {
+      const k8s = relative(dir, join(ROOT, 'ops/k8s'));
+      writeFileSync(join(dir, 'redis.env'), 'url=rediss://app:secret@redis.example.com:6380\n');
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          `resources: [${k8s}/overlays/scaled]`,
+          `components: [${k8s}/components/external-redis]`,
+          'secretGenerator:',
+          '  - name: redis',
+          '    behavior: replace',
+          '    envs: [redis.env]',
+          '',
+        ].join('\n'),
+      );
+      const objects = await buildAt(dir);
+      expect(objects.filter((o) => o.metadata.name === 'redis').map((o) => o.kind)).toEqual([]);
+      expect(podTemplates(objects).has('redis')).toBe(false);
+      for (const [name, app, c] of appContainers(objects)) {
+        const config = loadConfig(SCHEMAS[app], envValues(c, objects));
+        expect([name, config.REDIS_URL]).toEqual([
+          name,
+          'rediss://app:secret@redis.example.com:6380',
+        ]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 // Building and reading the Kubernetes overlays (ops/k8s) for the manifest tests.
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from './stack';
@@ -58,11 +59,13 @@ export interface PodTemplate {
 }
 
 /** `kubectl kustomize` of an overlay (or base), parsed. */
-export async function build(path: string): Promise<K8sObject[]> {
-  const { stdout } = await run('kubectl', ['kustomize', `ops/k8s/${path}`], {
-    cwd: ROOT,
-    maxBuffer: 64 * 1024 * 1024,
-  });
+export function build(path: string): Promise<K8sObject[]> {
+  return buildAt(join(ROOT, 'ops/k8s', path));
+}
+
+/** `kubectl kustomize` of any kustomization directory (a user's overlay in a test), parsed. */
+export async function buildAt(dir: string): Promise<K8sObject[]> {
+  const { stdout } = await run('kubectl', ['kustomize', dir], { maxBuffer: 64 * 1024 * 1024 });
   return parseAllDocuments(stdout).map((d) => d.toJS() as K8sObject);
 }
 
