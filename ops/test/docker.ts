@@ -1,7 +1,9 @@
 // Driving the compose stack through Debian's docker-compose (v1) and the docker CLI, for
 // `npm run test:stack`. Tests reach containers only through published ports on 127.0.0.1;
 // these helpers are for starting, inspecting and stopping them.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { ROOT } from './stack';
@@ -108,5 +110,43 @@ export function listening(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A docker CLI that builds with BuildKit here: the `buildx` plugin, or Debian's docker 20.10
+ * client (BuildKit built in). The newer CLI on PATH needs buildx, which Debian bookworm lacks.
+ */
+export async function buildKitCommand(): Promise<string[]> {
+  const ok = (file: string, args: string[]) =>
+    run(file, args, { env, timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    );
+  if (await ok('docker', ['buildx', 'version'])) return ['docker', 'buildx', 'build', '--load'];
+  if (await ok('/usr/bin/docker', ['--version'])) return ['/usr/bin/docker', 'build'];
+  throw new Error('no docker CLI with BuildKit (the buildx plugin, or a docker 20.10 client)');
+}
+
+/**
+ * Build one app's image with BuildKit from the repository's Dockerfile, its `# syntax=`
+ * directive removed (that frontend image comes from Docker Hub, out of reach here).
+ */
+export async function buildWithBuildKit(app: string, tag: string): Promise<void> {
+  const [file, ...args] = await buildKitCommand();
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/^# syntax=.*\n/m, '');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(file, [...args, '--build-arg', `APP=${app}`, '-t', tag, '-f', '-', '.'], {
+      cwd: ROOT,
+      env: { ...env, DOCKER_BUILDKIT: '1' },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`BuildKit build of ${app} failed:\n${stderr}`)),
+    );
+    child.stdin.end(dockerfile);
   });
 }

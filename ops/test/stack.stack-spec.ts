@@ -6,6 +6,7 @@ import {
   PROJECT,
   PUBLISHED,
   STARTED,
+  buildWithBuildKit,
   containerOf,
   docker,
   dockerCompose,
@@ -264,6 +265,29 @@ describe('the compose stack, started for real', () => {
       [],
     );
   });
+
+  it(
+    'builds the same Dockerfile with BuildKit, into images that hold only the runtime',
+    async () => {
+      const started = Date.now();
+      for (const app of ['web', 'gateway']) {
+        const tag = `${PROJECT}/${app}:buildkit`;
+        try {
+          await buildWithBuildKit(app, tag);
+          // The bundled app, the non-root user, and no devDependency (jest) in the image.
+          const probe =
+            "require.resolve('/app/main.js'); let dev = true; try { require.resolve('jest', { paths: ['/app'] }) } catch { dev = false }; console.log(process.getuid(), dev)";
+          expect(
+            (await docker(['run', '--rm', '--read-only', tag, 'node', '-e', probe])).trim(),
+          ).toBe('1000 false');
+        } finally {
+          await docker(['rmi', '-f', tag]).catch(() => undefined);
+        }
+      }
+      figures.buildkit_s = seconds(started);
+    },
+    20 * 60_000,
+  );
 
   it('leaves no container, network or volume of the project after down -v', async () => {
     expect((await leftovers()).length).toBeGreaterThan(0);
