@@ -5,8 +5,10 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '@app/config';
 import {
+  PrometheusServer,
   RedisServer,
   type WebProcess,
+  waitFor,
   freePort,
   startGatewayProcess,
   startWebProcess,
@@ -526,6 +528,89 @@ describe('Kubernetes manifests: probes hit routes the apps serve (built apps, re
   afterAll(async () => {
     await Promise.all([gateway?.proc.stop(), web?.proc.stop()]);
     await redis?.destroy();
+  });
+
+  it('turns annotated pods into the jobs the alert rules use (the relabeling, on a real Prometheus)', async () => {
+    // Kubernetes discovery, played by file discovery with the same __meta_kubernetes_* labels
+    // (Debian's prometheus is built without the Kubernetes SD): one target group per pod of the
+    // scaled overlay, its IP 127.0.0.1 and its annotated port mapped to the running app's port.
+    const objects = objectsOf('scaled');
+    const config =
+      objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('prometheus-config-'),
+      )?.data?.['prometheus.yml'] ?? '';
+    const nowhere = await freePort();
+    const localPort: Record<string, number> = {
+      web: web.port,
+      gateway: Number(new URL(gateway.admin).port),
+    };
+    const groups = [...podTemplates(objects)].map(([name, t]) => {
+      const app = t.metadata.labels['app.kubernetes.io/name'];
+      const labels: Record<string, string> = {
+        __meta_kubernetes_pod_name: `${name}-0`,
+        __meta_kubernetes_pod_ip: '127.0.0.1',
+        __meta_kubernetes_pod_phase: 'Running',
+      };
+      for (const [k, v] of Object.entries(t.metadata.labels))
+        labels[`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`] = v;
+      for (const [k, v] of Object.entries(t.metadata.annotations ?? {}))
+        labels[`__meta_kubernetes_pod_annotation_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`] =
+          k === 'prometheus.io/port' ? String(localPort[app] ?? nowhere) : v;
+      return { targets: [`${name}-0:1`], labels };
+    });
+    // A web pod still pending: no address yet, never scraped.
+    groups.push({
+      targets: ['web-pending:1'],
+      labels: {
+        ...groups.find((g) => g.labels.__meta_kubernetes_pod_name === 'web-0')?.labels,
+        __meta_kubernetes_pod_name: 'web-pending',
+        __meta_kubernetes_pod_phase: 'Pending',
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'oc-k8s-sd-'));
+    let prometheus: PrometheusServer | undefined;
+    try {
+      writeFileSync(join(dir, 'pods.json'), JSON.stringify(groups));
+      const fileSd = config
+        .replace('/etc/prometheus/rules/alerts.yml', join(ROOT, 'ops/prometheus/alerts.yml'))
+        .replace(
+          /kubernetes_sd_configs:\n(\s+)- role: pod\n\s+namespaces:\n\s+own_namespace: true\n/,
+          `file_sd_configs:\n$1- files: ['${join(dir, 'pods.json')}']\n`,
+        )
+        .replace('scrape_interval: 5s', 'scrape_interval: 1s');
+      expect(fileSd).not.toContain('kubernetes_sd_configs');
+      prometheus = await PrometheusServer.start(fileSd);
+      const url = prometheus.url;
+      type Target = { labels: Record<string, string>; health: string; scrapeUrl: string };
+      const targets = await waitFor(
+        async () => {
+          const body = (await (await fetch(`${url}/api/v1/targets`)).json()) as {
+            data: { activeTargets: Target[]; droppedTargets: unknown[] };
+          };
+          const pods = body.data.activeTargets.filter((t) => t.labels.job !== 'prometheus');
+          const settled = pods.length === 4 && pods.every((t) => t.health !== 'unknown');
+          return settled ? { pods, dropped: body.data.droppedTargets.length } : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, what: 'four pod targets scraped once' },
+      );
+      expect(
+        targets.pods
+          .map(
+            (t) => `${t.labels.job} ${t.labels.pod} ${t.health} ${new URL(t.scrapeUrl).pathname}`,
+          )
+          .sort(),
+      ).toEqual([
+        'gateway gateway-0 up /metrics',
+        'otel-collector otel-collector-0 down /metrics',
+        'tempo tempo-0 down /metrics',
+        'web web-0 up /metrics',
+      ]);
+      // Not annotated (redis, prometheus, grafana) or pending: dropped.
+      expect(targets.dropped).toBe(4);
+    } finally {
+      await prometheus?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers 200 on every probe path, at the port the probe names', async () => {
