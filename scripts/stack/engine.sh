@@ -67,6 +67,11 @@ stop() {
   local pid
   pid="$(cat "$pid_file")"
   rm -f "$pid_file"
+  # A stale file (the machine restarted since) may name another process now.
+  if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ]; then
+    echo "engine: the dockerd this script started (pid $pid) is gone"
+    return 0
+  fi
   if kill -0 "$pid" 2>/dev/null; then
     echo "engine: stopping the dockerd this script started (pid $pid)"
     kill -TERM "$pid"
