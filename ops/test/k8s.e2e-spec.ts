@@ -354,6 +354,47 @@ describe('Kubernetes manifests: policies over the built objects', () => {
     }
   });
 
+  it('finds a Service, at the right port, for every address the shared configs and the apps name', () => {
+    // The configurations reused from compose name compose services; in Kubernetes each must be
+    // a Service of the same name with that port, whose pods (if any) also pass the policies.
+    const data = (objects: K8sObject[], prefix: string, key: string) =>
+      objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(prefix))?.data?.[
+        key
+      ] ?? '';
+    for (const overlay of OVERLAYS) {
+      const objects = objectsOf(overlay);
+      const addresses = new Set<string>();
+      const add = (text: string, pattern: RegExp) => {
+        for (const m of text.matchAll(pattern)) addresses.add(`${m[1]}:${m[2]}`);
+      };
+      add(
+        data(objects, 'grafana-datasources-', 'datasources.yml'),
+        /url: https?:\/\/([a-z-]+):(\d+)/g,
+      );
+      add(data(objects, 'tempo-', 'tempo.yaml'), /url: https?:\/\/([a-z-]+):(\d+)/g);
+      add(data(objects, 'otel-collector-', 'config.yaml'), /endpoint: ([a-z][a-z-]+):(\d+)/g);
+      for (const [, app, c] of appContainers(objects)) {
+        const env = envValues(c, objects);
+        for (const key of ['REDIS_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'UPSTREAMS'])
+          add(env[key] ?? '', /\/\/([a-z][a-z0-9-]*):(\d+)/g);
+        expect(app).toMatch(/^(web|gateway)$/);
+      }
+      const services = ofKind<K8sObject & { spec: { ports: { port: number }[] } }>(
+        objects,
+        'Service',
+      );
+      const missing = [...addresses].filter(
+        (address) =>
+          !services.some(
+            (svc) =>
+              `${svc.metadata.name}:${svc.spec.ports.find((p) => `${svc.metadata.name}:${p.port}` === address)?.port}` ===
+              address,
+          ),
+      );
+      expect([overlay, [...addresses].sort().length > 5, missing]).toEqual([overlay, true, []]);
+    }
+  });
+
   it('admits exactly the flows compose’s networks allow (the admin and probe ports narrower)', () => {
     const services = compose().services;
     const appOfService = (s: string) => (/^web\d$/.test(s) ? 'web' : s);
