@@ -133,6 +133,25 @@ describe('Upstream active health', () => {
     expect(events).toEqual(['ejected active', 'readmitted active']);
   });
 
+  it('lifts a passive ejection after M passes in a row since it, before fail_timeout ends', () => {
+    const { upstream, events } = makeUpstream(1, 10_000);
+    // Passes before the ejection do not count.
+    upstream.checked(pass, 2, 2);
+    upstream.checked(pass, 2, 2);
+    upstream.failed(1000);
+    expect(upstream.isAvailable(1001)).toBe(false);
+    upstream.checked(pass, 2, 2);
+    expect(upstream.isAvailable(1002)).toBe(false);
+    upstream.checked(fail, 2, 2);
+    upstream.checked(pass, 2, 2);
+    expect(upstream.isAvailable(1003)).toBe(false);
+    upstream.checked(pass, 2, 2);
+    // Back well before the 10 s fail_timeout (11 000 here), for good (not on probation: the
+    // next failure counts afresh against max_fails).
+    expect([upstream.isAvailable(2000), upstream.isReachable(2000)]).toEqual([true, true]);
+    expect(events).toEqual(['ejected passive', 'readmitted active']);
+  });
+
   it('actively down is still reachable in panic mode; passive ejection is not', () => {
     const { upstream } = makeUpstream(1, 1000);
     upstream.checked(fail, 1, 1);

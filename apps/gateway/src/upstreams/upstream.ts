@@ -185,9 +185,12 @@ export class Upstream {
     if (result.ok) {
       this.checkFails = 0;
       this.checkPasses++;
-      if (this.activeDown && this.checkPasses >= passes) {
+      // M passes in a row re-admit an upstream ejected by the checks, and clear a passive
+      // ejection too (passes counted since it: the upstream demonstrably answers again) — or a
+      // node restarted within fail_timeout stays out for all of it, checks passing or not
+      // (a killed container restarted after 3 s: 9.3 s to re-admit, seen by the stack test).
+      if ((this.activeDown || this.passiveEjected) && this.checkPasses >= passes) {
         this.activeDown = false;
-        // A healthy check also clears a passive ejection: the upstream demonstrably answers.
         this.passiveEjected = false;
         this.fails = 0;
         this.events.readmitted(this, 'active');
@@ -216,6 +219,8 @@ export class Upstream {
 
   private eject(now: number): void {
     this.passiveUntil = now + this.spec.failTimeoutMs;
+    // Only checks passed after the ejection may lift it.
+    this.checkPasses = 0;
     this.ejectionCount++;
     this.events.ejected(this, 'passive');
   }
