@@ -26,12 +26,14 @@ import {
   type PodTemplate,
   build,
   buildAt,
+  configMapFile,
   envValues,
   ofKind,
   podTemplates,
   preStopSleep,
   selects,
   validate,
+  withDiscovery,
 } from './k8s';
 import { ROOT, compose } from './stack';
 
@@ -357,10 +359,6 @@ describe('Kubernetes manifests: policies over the built objects', () => {
   it('finds a Service, at the right port, for every address the shared configs and the apps name', () => {
     // The configurations reused from compose name compose services; in Kubernetes each must be
     // a Service of the same name with that port, whose pods (if any) also pass the policies.
-    const data = (objects: K8sObject[], prefix: string, key: string) =>
-      objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(prefix))?.data?.[
-        key
-      ] ?? '';
     for (const overlay of OVERLAYS) {
       const objects = objectsOf(overlay);
       const addresses = new Set<string>();
@@ -368,11 +366,14 @@ describe('Kubernetes manifests: policies over the built objects', () => {
         for (const m of text.matchAll(pattern)) addresses.add(`${m[1]}:${m[2]}`);
       };
       add(
-        data(objects, 'grafana-datasources-', 'datasources.yml'),
+        configMapFile(objects, 'grafana-datasources', 'datasources.yml'),
         /url: https?:\/\/([a-z-]+):(\d+)/g,
       );
-      add(data(objects, 'tempo-', 'tempo.yaml'), /url: https?:\/\/([a-z-]+):(\d+)/g);
-      add(data(objects, 'otel-collector-', 'config.yaml'), /endpoint: ([a-z][a-z-]+):(\d+)/g);
+      add(configMapFile(objects, 'tempo', 'tempo.yaml'), /url: https?:\/\/([a-z-]+):(\d+)/g);
+      add(
+        configMapFile(objects, 'otel-collector', 'config.yaml'),
+        /endpoint: ([a-z][a-z-]+):(\d+)/g,
+      );
       for (const [, app, c] of appContainers(objects)) {
         const env = envValues(c, objects);
         for (const key of ['REDIS_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'UPSTREAMS'])
@@ -478,28 +479,20 @@ describe('Kubernetes manifests: policies over the built objects', () => {
 
   it('scrapes by pod discovery with the job names the alert rules use (promtool check config)', async () => {
     const objects = objectsOf('scaled');
-    const config =
-      objects.find(
-        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('prometheus-config-'),
-      )?.data?.['prometheus.yml'] ?? '';
+    const config = configMapFile(objects, 'prometheus-config', 'prometheus.yml');
     expect(config).toContain('kubernetes_sd_configs');
     expect(config).toContain('__meta_kubernetes_pod_label_app_kubernetes_io_name');
-    const rules = objects.find(
-      (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('prometheus-rules-'),
-    )?.data?.['alerts.yml'];
+    const rules = configMapFile(objects, 'prometheus-rules', 'alerts.yml');
     expect(rules).toBe(readFileSync(join(ROOT, 'ops/prometheus/alerts.yml'), 'utf8'));
     const dir = mkdtempSync(join(tmpdir(), 'oc-k8s-prom-'));
     try {
-      writeFileSync(join(dir, 'alerts.yml'), rules as string);
+      writeFileSync(join(dir, 'alerts.yml'), rules);
       // Debian's promtool is built without Kubernetes discovery: check everything else (the
       // relabeling above all) with the discovery swapped for a static target.
-      const checkable = config
-        .replace('/etc/prometheus/rules/alerts.yml', join(dir, 'alerts.yml'))
-        .replace(
-          /kubernetes_sd_configs:\n(\s+)- role: pod\n\s+namespaces:\n\s+own_namespace: true\n/,
-          "static_configs:\n$1- targets: ['127.0.0.1:1']\n",
-        );
-      expect(checkable).not.toContain('kubernetes_sd_configs');
+      const checkable = withDiscovery(
+        config.replace('/etc/prometheus/rules/alerts.yml', join(dir, 'alerts.yml')),
+        "static_configs:\n$1- targets: ['127.0.0.1:1']\n",
+      );
       writeFileSync(join(dir, 'prometheus.yml'), checkable);
       const { stdout } = await run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
       expect(stdout).toContain('SUCCESS: 6 rules found');
@@ -576,10 +569,7 @@ describe('Kubernetes manifests: probes hit routes the apps serve (built apps, re
     // (Debian's prometheus is built without the Kubernetes SD): one target group per pod of the
     // scaled overlay, its IP 127.0.0.1 and its annotated port mapped to the running app's port.
     const objects = objectsOf('scaled');
-    const config =
-      objects.find(
-        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('prometheus-config-'),
-      )?.data?.['prometheus.yml'] ?? '';
+    const config = configMapFile(objects, 'prometheus-config', 'prometheus.yml');
     const nowhere = await freePort();
     const localPort: Record<string, number> = {
       web: web.port,
@@ -612,14 +602,12 @@ describe('Kubernetes manifests: probes hit routes the apps serve (built apps, re
     let prometheus: PrometheusServer | undefined;
     try {
       writeFileSync(join(dir, 'pods.json'), JSON.stringify(groups));
-      const fileSd = config
-        .replace('/etc/prometheus/rules/alerts.yml', join(ROOT, 'ops/prometheus/alerts.yml'))
-        .replace(
-          /kubernetes_sd_configs:\n(\s+)- role: pod\n\s+namespaces:\n\s+own_namespace: true\n/,
-          `file_sd_configs:\n$1- files: ['${join(dir, 'pods.json')}']\n`,
-        )
-        .replace('scrape_interval: 5s', 'scrape_interval: 1s');
-      expect(fileSd).not.toContain('kubernetes_sd_configs');
+      const fileSd = withDiscovery(
+        config
+          .replace('/etc/prometheus/rules/alerts.yml', join(ROOT, 'ops/prometheus/alerts.yml'))
+          .replace('scrape_interval: 5s', 'scrape_interval: 1s'),
+        `file_sd_configs:\n$1- files: ['${join(dir, 'pods.json')}']\n`,
+      );
       prometheus = await PrometheusServer.start(fileSd);
       const url = prometheus.url;
       type Target = { labels: Record<string, string>; health: string; scrapeUrl: string };

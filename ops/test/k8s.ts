@@ -124,3 +124,27 @@ export function preStopSleep(container: Container): number {
   const command = container.lifecycle?.preStop?.exec?.command ?? [];
   return command[0] === 'sleep' ? Number(command[1]) : 0;
 }
+
+/** A generated ConfigMap's file (`name-<hash>`), '' when absent. */
+export function configMapFile(objects: K8sObject[], name: string, key: string): string {
+  const prefix = `${name}-`;
+  return (
+    objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(prefix))?.data?.[
+      key
+    ] ?? ''
+  );
+}
+
+const POD_DISCOVERY =
+  /kubernetes_sd_configs:\n(\s+)- role: pod\n\s+namespaces:\n\s+own_namespace: true\n/;
+
+/**
+ * The Kubernetes Prometheus config with its pod discovery swapped for `discovery` (YAML lines
+ * under the same key indentation, `$1` for it): Debian's prometheus and promtool are built
+ * without Kubernetes discovery. Throws when nothing was swapped.
+ */
+export function withDiscovery(config: string, discovery: string): string {
+  const swapped = config.replace(POD_DISCOVERY, discovery);
+  if (swapped.includes('kubernetes_sd_configs')) throw new Error('pod discovery not found');
+  return swapped;
+}
