@@ -33,6 +33,12 @@ import { fileURLToPath } from 'node:url';
 import { onPath } from '../scripts/lib/processes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Where the apps under test are built (`dist/apps/*`): this checkout, or another one for an A/B
+ * run of two builds (bench/ab.mjs sets it; the other checkout's dist resolves its own
+ * node_modules).
+ */
+const appsRoot = process.env.BENCH_APPS_ROOT ?? root;
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -212,7 +218,7 @@ async function webNodes(redisUrl, env, count = 3) {
     const proc = start(
       name,
       node,
-      [join(root, 'dist/apps/web/main.js')],
+      [join(appsRoot, 'dist/apps/web/main.js')],
       {
         PORT: String(port),
         HOST: '127.0.0.1',
@@ -253,7 +259,7 @@ async function gateway(upstreamUrls, env) {
   const proc = start(
     'gateway',
     node,
-    [join(root, 'dist/apps/gateway/main.js')],
+    [join(appsRoot, 'dist/apps/gateway/main.js')],
     {
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -586,14 +592,17 @@ async function tracing() {
 async function main() {
   for (const app of ['web', 'gateway']) {
     try {
-      readFileSync(join(root, 'dist/apps', app, 'main.js'));
+      readFileSync(join(appsRoot, 'dist/apps', app, 'main.js'));
     } catch {
-      throw new Error(`dist/apps/${app}/main.js is missing: npm run bench builds first`);
+      throw new Error(
+        `${appsRoot}/dist/apps/${app}/main.js is missing: npm run bench builds first`,
+      );
     }
   }
   const haveNginx = onPath('nginx');
   const results = {
     at: new Date().toISOString(),
+    appsRoot,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     settings: {
       loadGenerator: haveWrk ? 'wrk -t1' : 'autocannon (fallback: wrk missing)',
@@ -682,6 +691,8 @@ async function main() {
   const file = join(dir, `${results.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (process.env.BENCH_RESULTS)
+    writeFileSync(process.env.BENCH_RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nbench: results in ${file}`);
 }
 
