@@ -6,7 +6,6 @@
 import 'reflect-metadata';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import { loadConfig } from '@app/config';
 import { hitEventSchema } from '@app/hit-events';
@@ -75,8 +74,9 @@ export function describeVariable(name: string, field: AnySchema): VariableDoc {
 /** A default as an env file writes it (variables only have scalar defaults). */
 function envValue(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
 
 export function describeVariables(schema: z.ZodObject): VariableDoc[] {
@@ -127,7 +127,7 @@ export function envBlock(
       : v.default === undefined
         ? ' Unset by default.'
         : '';
-    const comment = wrapComment(`${v.name}: ${text}${note}`);
+    const comment = wrapComment(`${v.name}:${text ? ` ${text}` : ''}${note}`);
     if (options.skip?.has(v.name)) {
       lines.push(...comment, `# ${v.name}=${v.default ?? ''}   (same name as above)`);
       continue;
@@ -386,12 +386,16 @@ export interface Rendered {
   placed: Map<string, string[]>;
 }
 
-/** Regenerate every section in every file; throws on a marker naming no section. */
-export async function render(): Promise<Rendered> {
+/**
+ * Regenerate every section in every file; throws on a marker naming no section. `formatMarkdown`
+ * is prettier in `npm run docs` (the committed files pass `prettier --check`).
+ */
+export async function render(
+  formatMarkdown: (text: string, file: string) => Promise<string>,
+): Promise<Rendered> {
   const all = sections();
   const files = new Map<string, string>();
   const placed = new Map<string, string[]>(Object.keys(all).map((name) => [name, []]));
-  const prettierOptions = (await resolveConfig(join(ROOT, 'README.md'))) ?? {};
   for (const file of documentFiles()) {
     const text = readFileSync(join(ROOT, file), 'utf8');
     const markdown = file.endsWith('.md');
@@ -407,8 +411,7 @@ export async function render(): Promise<Rendered> {
         return markdown ? `${begin}\n${body}\n\n${end}` : `${begin}${body}\n${end}`;
       },
     );
-    if (markdown && next !== text)
-      next = await format(next, { ...prettierOptions, filepath: join(ROOT, file) });
+    if (markdown && next !== text) next = await formatMarkdown(next, file);
     files.set(file, next);
   }
   return { files, placed };
