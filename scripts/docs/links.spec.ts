@@ -149,6 +149,27 @@ describe('the docs', () => {
   });
 });
 
+describe('code comments', () => {
+  it('link ({@link Name}) only to declarations that exist', () => {
+    const sources = repoEntries.filter((f) => /^(apps|libs)\/.*\.ts$/.test(f));
+    const texts = sources.map((f) => readFileSync(join(ROOT, f), 'utf8'));
+    const declared = new Set(
+      texts.flatMap((t) =>
+        [
+          ...t.matchAll(/\b(?:class|function|const|let|interface|type|enum)\s+([A-Za-z_$][\w$]*)/g),
+        ].map((m) => m[1]),
+      ),
+    );
+    const dangling = sources.flatMap((file, i) =>
+      [...texts[i].matchAll(/\{@link\s+([A-Za-z_$][\w$]*)/g)]
+        .map((m) => m[1])
+        .filter((name) => !declared.has(name))
+        .map((name) => `${file}: {@link ${name}}`),
+    );
+    expect(dangling).toEqual([]);
+  });
+});
+
 describe('anchors', () => {
   it('follow GitHub: punctuation dropped, spaces to dashes, repeats numbered', () => {
     expect([

@@ -21,6 +21,7 @@ import { GATEWAY_ERRORS } from '../../apps/gateway/src/errors/gateway-errors';
 import { GatewayMetrics } from '../../apps/gateway/src/metrics/gateway.metrics';
 import { WEB_CONFIG, webConfigSchema } from '../../apps/web/src/config/web.config';
 import { WEB_ERRORS } from '../../apps/web/src/errors/web-errors';
+import { HIT_SCRIPT } from '../../apps/web/src/hits/hit.pipeline';
 import { WebMetrics } from '../../apps/web/src/metrics/web.metrics';
 
 export const ROOT = join(__dirname, '../..');
@@ -361,6 +362,7 @@ export function sections(): Record<string, string> {
     'gateway-errors': errorTable(GATEWAY_ERRORS, { upstreamFault: true }),
     'upstreams-response': shapeTable(upstreamsResponseSchema),
     'hit-event': shapeTable(hitEventSchema),
+    'hit-script': `\`\`\`lua\n${HIT_SCRIPT.trim()}\n\`\`\``,
     'web-env': envBlock(webConfigSchema),
     'gateway-env': envBlock(gatewayConfigSchema, { skip: shared }),
   };
