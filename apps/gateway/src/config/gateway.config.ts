@@ -66,14 +66,10 @@ export const gatewayConfigSchema = z
       nginx: 'server … resolve (nginx Plus)',
     }),
 
-    HEALTH_CHECK_PATH: z
-      .string()
-      .startsWith('/')
-      .default('/health/ready')
-      .meta({
-        description: 'Active checks: `GET <upstream><path>`.',
-        nginx: 'health_check uri= (nginx Plus)',
-      }),
+    HEALTH_CHECK_PATH: z.string().startsWith('/').default('/health/ready').meta({
+      description: 'Active checks: `GET <upstream><path>`.',
+      nginx: 'health_check uri= (nginx Plus)',
+    }),
     HEALTH_CHECK_INTERVAL_MS: nonNegativeInt(1000).meta({
       description: 'Time between two active checks of an upstream; 0 turns them off.',
       nginx: 'health_check interval= (nginx Plus)',
