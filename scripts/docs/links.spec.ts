@@ -150,6 +150,22 @@ describe('the docs', () => {
 });
 
 describe('code comments', () => {
+  it('name only files that exist', () => {
+    const problems: string[] = [];
+    for (const file of repoEntries) {
+      if (!/^(apps|libs|ops|scripts|bench|loadtest)\/.*\.(ts|mjs|js|cjs)$/.test(file)) continue;
+      for (const line of readFileSync(join(ROOT, file), 'utf8').split('\n')) {
+        const comment = /^\s*(\*|\/\/)/.test(line) ? line : line.split(/\s\/\/\s/)[1];
+        if (!comment) continue;
+        for (const [, path] of comment.matchAll(
+          /(?<![\w/.:-])([\w.-]+(?:\/[\w.-]+)+\.(?:ts|mjs|js|cjs|json|ya?ml|sh|md))\b/g,
+        ))
+          if (!PRODUCED.test(path) && !existsBySuffix(path)) problems.push(`${file}: ${path}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('link ({@link Name}) only to declarations that exist', () => {
     const sources = repoEntries.filter((f) => /^(apps|libs)\/.*\.ts$/.test(f));
     const texts = sources.map((f) => readFileSync(join(ROOT, f), 'utf8'));
