@@ -135,6 +135,33 @@ describe('the docs', () => {
     expect(danglingIn(doc)).toEqual([]);
   });
 
+  it('name only variables and codes the code has (`UPPER_SNAKE` in backticks)', () => {
+    const sources = repoEntries
+      .filter(
+        (f) =>
+          /^(apps|libs|ops|scripts|bench|loadtest|\.ci)\/.*\.(ts|mjs|js|cjs|sh|ya?ml|json|conf|template)$/.test(
+            f,
+          ) ||
+          /(^|\/)([\w.-]+\.)?Dockerfile$/.test(f) ||
+          ['docker-compose.yml', '.env.example'].includes(f),
+      )
+      .filter((f) => !f.startsWith('scripts/docs/'))
+      .map((f) => readFileSync(join(ROOT, f), 'utf8'))
+      .join('\n');
+    const known = new Set(sources.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g));
+    const unknown = docs.flatMap((doc) =>
+      [
+        ...prose(readFileSync(join(ROOT, doc), 'utf8')).matchAll(
+          /`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?:=[^`]*)?`/g,
+        ),
+      ]
+        .map((m) => m[1])
+        .filter((name) => !known.has(name))
+        .map((name) => `${doc}: ${name}`),
+    );
+    expect([...new Set(unknown)]).toEqual([]);
+  });
+
   it('code comments name only docs that exist', () => {
     const problems: string[] = [];
     for (const file of repoEntries) {
