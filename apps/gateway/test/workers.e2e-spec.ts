@@ -1,6 +1,6 @@
 import { NodeProcess, freePort, promtoolCheckMetrics, waitFor } from '@app/testing';
 import { Agent } from 'undici';
-import type { UpstreamView } from '../src/admin/upstream-view';
+import { type UpstreamView, upstreamsResponseSchema } from '../src/admin/upstream-view';
 import { TestUpstream, inParallel, tally } from './helpers';
 
 /**
@@ -44,7 +44,8 @@ describe('gateway workers (GATEWAY_WORKERS=2)', () => {
   });
 
   async function upstreamViews(): Promise<UpstreamView[]> {
-    return ((await (await fetch(`${admin}/upstreams`)).json()) as { upstreams: UpstreamView[] })
+    // Parsed with the documented schema: strict, so an undocumented field fails the test.
+    return upstreamsResponseSchema.parse(await (await fetch(`${admin}/upstreams`)).json())
       .upstreams;
   }
 

@@ -44,8 +44,8 @@ const isOperational = (path: string) => path === '/metrics' || path.startsWith('
 /**
  * Build and start one web node. Used by main.ts and by the e2e tests (port 0).
  *
- * Nest runs on fastify (`@nestjs/platform-fastify`), not express: a hit costs the node half the
- * CPU on it (41 → 21 µs lean, one node alone, `npm run bench`; docs/performance.md).
+ * Nest runs on fastify (`@nestjs/platform-fastify`), not express: a hit costs the node about half
+ * the CPU on it (docs/performance.md, "What changed in this round").
  * Per-request observability is wired as
  * fastify hooks and one wrapper around the request listener, never as Nest middleware (which
  * fastify would run through a connect-style shim).

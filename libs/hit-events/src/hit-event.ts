@@ -14,21 +14,34 @@ export const HIT_EVENT_VERSION = 1;
 /** Largest event we accept; a real one is ~150 bytes. Guards subscribers against junk. */
 export const MAX_HIT_EVENT_BYTES = 1024;
 
-const hitEventV1 = z
+/** The v1 event's schema; each field's `.meta()` is its documentation (`npm run docs`). */
+export const hitEventSchema = z
   .object({
-    v: z.literal(HIT_EVENT_VERSION),
-    node: z.string().min(1).max(253),
-    count: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    ts: z.iso.datetime({ offset: true }),
+    v: z.literal(HIT_EVENT_VERSION).meta({ description: 'Event version.' }),
+    node: z
+      .string()
+      .min(1)
+      .max(253)
+      .meta({ description: 'The `NODE_NAME` of the web node that counted the hit.' }),
+    count: z
+      .number()
+      .int()
+      .positive()
+      .max(Number.MAX_SAFE_INTEGER)
+      .meta({ description: 'The value `INCR counter` returned for this hit.' }),
+    ts: z.iso
+      .datetime({ offset: true })
+      .meta({ description: 'When the node counted it (ISO 8601).' }),
     traceId: z
       .string()
       .regex(/^[0-9a-f]{32}$/)
-      .nullable(),
+      .nullable()
+      .meta({ description: "The request's W3C trace id (32 hex digits), null without one." }),
   })
   .strict();
 
 /** One counted hit, as published on {@link HITS_CHANNEL}. */
-export type HitEvent = z.infer<typeof hitEventV1>;
+export type HitEvent = z.infer<typeof hitEventSchema>;
 
 export type HitEventParseResult =
   | { ok: true; event: HitEvent }
@@ -49,7 +62,7 @@ export function parseHitEvent(raw: string | Buffer): HitEventParseResult {
   } catch (err) {
     return { ok: false, reason: 'not_json', detail: (err as Error).message };
   }
-  const result = hitEventV1.safeParse(data);
+  const result = hitEventSchema.safeParse(data);
   if (!result.success) {
     return {
       ok: false,

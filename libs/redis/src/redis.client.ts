@@ -52,8 +52,8 @@ export function createRedisClient(options: RedisClientOptions): Redis {
 /**
  * Send the commands of one event-loop turn in one write: the socket is corked at the turn's
  * first command and uncorked in `setImmediate`, after every I/O callback of the turn has run.
- * ioredis writes each command on its own otherwise: one `write` syscall per hit was ~15% of a
- * busy web node's CPU in a profile (docs/performance.md). Unlike ioredis' auto-pipelining,
+ * ioredis writes each command on its own otherwise: one `write` syscall per hit, a large share of
+ * a busy web node's CPU in a profile (docs/performance.md, "What changed in this round"). Unlike ioredis' auto-pipelining,
  * nothing waits for an earlier batch's replies, so a slow Redis delays no one extra; a command
  * waits at most the rest of the turn. Replies, timeouts and errors stay per command.
  */

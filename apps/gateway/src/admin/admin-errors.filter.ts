@@ -8,7 +8,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { RouteMethods, pathOf, sendError, sendResponse } from '@app/observability';
 import type { Request, Response } from 'express';
-import { GatewayError } from '../errors/gateway-errors';
+import { GATEWAY_ERRORS, GatewayError } from '../errors/gateway-errors';
 
 /** An express 5 router layer, as far as the route table is read here. */
 interface RouterLayer {
@@ -59,8 +59,9 @@ export class AdminErrorFilter implements ExceptionFilter {
       return;
     }
     const clientMistake = status !== undefined && status >= 400 && status < 500;
-    if (!clientMistake) this.logger.error({ err: exception }, 'unexpected error on the admin port');
     const error = new GatewayError(clientMistake ? 'MALFORMED_REQUEST' : 'INTERNAL_ERROR');
+    if (GATEWAY_ERRORS[error.code].logLevel === 'error')
+      this.logger.error({ err: exception }, 'unexpected error on the admin port');
     sendError(res, error.status, error.code, error.message);
   }
 

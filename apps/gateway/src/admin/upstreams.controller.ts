@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { UPSTREAM_SOURCE, type UpstreamSource } from '../upstreams/upstream-source';
-import type { UpstreamView } from './upstream-view';
+import type { UpstreamsResponse } from './upstream-view';
 
 @Controller('upstreams')
 export class UpstreamsController {
@@ -12,7 +12,7 @@ export class UpstreamsController {
 
   /** The balancer's live view of every upstream. */
   @Get()
-  list(): { balancer: string; upstreams: UpstreamView[] } {
+  list(): UpstreamsResponse {
     return {
       balancer: this.config.BALANCER,
       upstreams: this.source.views(),

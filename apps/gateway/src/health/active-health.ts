@@ -27,7 +27,7 @@ type CheckConfig = Pick<
  * timeout covers connecting, and a check never waits behind traffic in the upstream's pool.
  * Through the pool, a check of a vanished address (a killed container: connects hang) took
  * UPSTREAM_CONNECT_TIMEOUT_MS, not HEALTH_CHECK_TIMEOUT_MS, and its abort signal did not end
- * the connect; re-admission after a restart took 9 s (docs/operations.md, stack figures).
+ * the connect, so re-admission after a restart took seconds longer (docs/operations.md).
  */
 export class ActiveHealthChecker {
   private timer?: NodeJS.Timeout;

@@ -16,7 +16,7 @@ type ServerConfig = Pick<
 
 /**
  * The data plane's own listener: plain `node:http`, not Nest's router, so a proxied request
- * pays for nothing but proxying. Nest owns its lifecycle (see GatewayLifecycle).
+ * pays for nothing but proxying. Nest owns its lifecycle (GatewayCore, gateway.core.ts).
  */
 export class DataPlane {
   readonly server: Server;

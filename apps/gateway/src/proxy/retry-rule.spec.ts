@@ -6,7 +6,7 @@ const unavailable = new GatewayError('UPSTREAM_UNAVAILABLE', {
   upstreamFault: true,
 });
 const timeout = new GatewayError('UPSTREAM_TIMEOUT', { retryable: true, upstreamFault: true });
-const unknownFault = new GatewayError('UPSTREAM_UNAVAILABLE', { upstreamFault: true });
+const unknownFault = new GatewayError('UPSTREAM_UNAVAILABLE', { retryable: false });
 const tooLarge = new GatewayError('BODY_TOO_LARGE');
 
 const base: RetryInput = {

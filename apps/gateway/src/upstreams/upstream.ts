@@ -188,7 +188,7 @@ export class Upstream {
       // M passes in a row re-admit an upstream ejected by the checks, and clear a passive
       // ejection too (passes counted since it: the upstream demonstrably answers again) — or a
       // node restarted within fail_timeout stays out for all of it, checks passing or not
-      // (a killed container restarted after 3 s: 9.3 s to re-admit, seen by the stack test).
+      // (seen by the stack test's `kill web2`: docs/operations.md).
       if ((this.activeDown || this.passiveEjected) && this.checkPasses >= passes) {
         this.activeDown = false;
         this.passiveEjected = false;

@@ -9,33 +9,98 @@ import { sendError, sendResponse } from '@app/observability';
 import type { FastifyReply } from 'fastify';
 import { ReplyError } from 'ioredis';
 
+/** One catalogue entry: everything that decides how a failure is answered and logged. */
+export interface WebErrorSpec {
+  readonly status: number;
+  /** The `message` of the JSON body. */
+  readonly message: string;
+  /** When it happens: the error catalogue in README.md is generated from it (`npm run docs`). */
+  readonly description: string;
+  /** Logged at this level when handled (once, in {@link WebErrorFilter}); null: only the
+   * request line records it. */
+  readonly logLevel: 'error' | 'debug' | null;
+  /** Sending the same request again can succeed: nothing was counted and the cause passes. */
+  readonly retryable: boolean;
+  /** `Retry-After` on the answer, in seconds (RFC 9110 §10.2.3). */
+  readonly retryAfterSeconds?: number;
+}
+
 /**
  * Every failure the web node answers with: a stable code (clients and dashboards key on it),
  * its HTTP status, and the message shown. The body is always `{"error":CODE,"message":…}`.
  * 4xx: the client's mistake (logged at most as a request line, never with a stack);
- * 5xx: ours (logged once at `error`, in {@link WebErrorFilter}).
+ * 5xx: ours (logged once, in {@link WebErrorFilter}, at the entry's level).
  */
 export const WEB_ERRORS = {
-  /** Malformed request: broken percent-encoding in the path, an unparsable body. */
-  BAD_REQUEST: { status: 400, message: 'Malformed request.' },
-  NOT_FOUND: { status: 404, message: 'No such route.' },
-  /** The route exists, not with this method; `Allow` lists the ones it has (RFC 9110 §15.5.6). */
-  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
-  /** A request body larger than the node accepts. */
-  BODY_TOO_LARGE: { status: 413, message: 'Request body too large.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported request body type.' },
-  /** Redis answered with an error (e.g. `counter` holds a non-integer). */
-  REDIS_ERROR: { status: 500, message: 'Redis rejected the command; the hit was not counted.' },
-  INTERNAL_ERROR: { status: 500, message: 'Internal error.' },
-  /** Redis unreachable, reconnecting, or too slow: the hit was not counted. */
-  REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unavailable; the hit was not counted.' },
-  /** The request's deadline (`x-request-deadline`, or the node's own Redis bound) passed before
-   * the hit could be counted: nobody waits for this answer any more, and nothing was counted. */
+  BAD_REQUEST: {
+    status: 400,
+    message: 'Malformed request.',
+    description:
+      "A path that cannot be decoded (e.g. `GET /%`), or an unparsable body: the client's mistake.",
+    logLevel: null,
+    retryable: false,
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'No such route.',
+    description: 'No route has this path.',
+    logLevel: null,
+    retryable: false,
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: 'Method not allowed.',
+    description:
+      'The route exists, not with this method (e.g. `POST /`); `Allow` lists the ones it has (RFC 9110 §15.5.6).',
+    logLevel: null,
+    retryable: false,
+  },
+  BODY_TOO_LARGE: {
+    status: 413,
+    message: 'Request body too large.',
+    description: 'A request body larger than the node accepts.',
+    logLevel: null,
+    retryable: false,
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Unsupported request body type.',
+    description: 'A request body of a type the node does not parse.',
+    logLevel: null,
+    retryable: false,
+  },
+  REDIS_ERROR: {
+    status: 500,
+    message: 'Redis rejected the command; the hit was not counted.',
+    description: 'Redis answered with an error (e.g. `counter` holds a non-integer).',
+    logLevel: 'error',
+    retryable: false,
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    message: 'Internal error.',
+    description: 'A bug in the node.',
+    logLevel: 'error',
+    retryable: false,
+  },
+  REDIS_UNAVAILABLE: {
+    status: 503,
+    message: 'Redis is unavailable; the hit was not counted.',
+    description:
+      'Redis unreachable, reconnecting, or too slow: answered within `REDIS_TIMEOUT_MS`, never queued behind a reconnection. Nothing was counted. Logged at debug only: the Redis module logs a lost connection, the metrics count the rest.',
+    logLevel: 'debug',
+    retryable: true,
+    retryAfterSeconds: 1,
+  },
   DEADLINE_EXCEEDED: {
     status: 504,
     message: 'The request deadline passed; the hit was not counted.',
+    description:
+      "The request's deadline (`x-request-deadline`, or the node's own Redis bound) passed before the hit could be counted: nobody waits for this answer any more, and nothing was counted.",
+    logLevel: 'debug',
+    retryable: true,
   },
-} as const;
+} as const satisfies Record<string, WebErrorSpec>;
 
 export type WebErrorCode = keyof typeof WEB_ERRORS;
 
@@ -93,7 +158,8 @@ function statusOf(exception: unknown): number | undefined {
 /** Write a catalogue error (with `Retry-After`/`Allow` where it has them). */
 export function replyWithWebError(reply: FastifyReply, error: WebError): void {
   const headers: Record<string, string> = {};
-  if (error.code === 'REDIS_UNAVAILABLE') headers['retry-after'] = '1';
+  const spec: WebErrorSpec = WEB_ERRORS[error.code];
+  if (spec.retryAfterSeconds !== undefined) headers['retry-after'] = String(spec.retryAfterSeconds);
   if (error.allow) headers.allow = error.allow.join(', ');
   sendError(reply, error.status, error.code, error.message, headers);
 }
@@ -120,13 +186,11 @@ export class WebErrorFilter implements ExceptionFilter {
       return;
     }
     const error = toWebError(exception);
-    if (error.code === 'REDIS_UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED') {
-      // Expected during an outage or a stall (the Redis module logs a lost connection; the
-      // metrics count the rest): not a line per request.
-      this.logger.debug(`${error.code}: ${causeMessage(error)}`);
-    } else if (error.status >= 500) {
+    const { logLevel }: WebErrorSpec = WEB_ERRORS[error.code];
+    // debug: expected during an outage or a stall, not a line per request at error.
+    if (logLevel === 'debug') this.logger.debug(`${error.code}: ${causeMessage(error)}`);
+    else if (logLevel === 'error')
       this.logger.error({ err: error.cause ?? exception }, `${error.code}: ${causeMessage(error)}`);
-    }
     replyWithWebError(reply, error);
   }
 }

@@ -36,8 +36,9 @@ import { WebMetrics } from '../metrics/web.metrics';
  * KEYS[1] counter, KEYS[2] hits:by-node; ARGV[1] node, ARGV[2] channel,
  * ARGV[3] event prefix, ARGV[4] event suffix, ARGV[5] deadline (epoch ms, margin taken off).
  * Returns {count, receivers}, or {-1, 0} when the deadline had passed (nothing written).
+ * Shown as is in docs/architecture.md (`npm run docs`).
  */
-const HIT_SCRIPT = `
+export const HIT_SCRIPT = `
 local now = redis.call('TIME')
 if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[5]) then
   return {-1, 0}

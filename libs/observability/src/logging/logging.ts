@@ -17,8 +17,8 @@ export interface JsonLoggerOptions {
  * `trace_id`/`span_id` of the active span so a log line leads to its trace.
  *
  * Lines go to stdout synchronously (pino's default): nothing is lost when a process dies. An
- * asynchronous destination was measured and gained nothing here (the gateway with its access
- * log: 50–60 µs per request async, 53–59 µs sync; docs/performance.md).
+ * asynchronous destination was measured and gained nothing here (docs/performance.md, "What
+ * changed in this round").
  */
 export function createJsonLogger(options: JsonLoggerOptions): Logger {
   return pino(

@@ -34,7 +34,7 @@ export function methodLabel(method: string | undefined): string {
 /**
  * Observes `http_server_request_duration_seconds` per (method, route, status): label children
  * are resolved once per combination and reused (prom-client validates and hashes a label
- * object on every `observe()` otherwise, ~1.5 µs per request); the exemplar path, which needs
+ * object on every `observe()` otherwise, a measurable share of a request); the exemplar path, which needs
  * the label object, only for requests this process traced.
  */
 export class HttpServerMetrics {
