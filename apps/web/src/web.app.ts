@@ -22,6 +22,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { WebConfig } from './config/web.config';
 import { WebError, replyWithWebError } from './errors/web-errors';
+import { REPLAYED_HEADER } from './hits/idempotency-key';
 import { ShutdownState } from './lifecycle/shutdown.state';
 import { WEB_REQUEST_LOGGER, WebModule, type WebModuleOptions } from './web.module';
 
@@ -62,6 +63,7 @@ export async function startWebApp(
     status: number,
     ms: number,
     exemplar: string | undefined,
+    replayed?: boolean,
   ) => void = () => undefined;
   const adapter = new FastifyAdapter({
     // The request's server span wraps everything fastify and Nest do for it, so every callback
@@ -136,21 +138,38 @@ export async function startWebApp(
   });
 
   // Every request, once it is answered: its metric sample and its request line.
-  record = (request, route, status, ms, exemplar) => {
+  // The line carries the gateway's `x-request-id` (its access-log line has the same), and says
+  // when the answer was a replay of a hit counted before (issue #24).
+  record = (request, route, status, ms, exemplar, replayed) => {
     metrics.observe(request.method, route, status, ms / 1000, exemplar);
     const path = pathOf(request.url);
-    if (!isOperational(path))
+    if (!isOperational(path)) {
+      const id = request.headers['x-request-id'];
+      const requestId = typeof id === 'string' ? id : undefined;
       logRequest(requestLog, {
         method: request.method,
         path,
         userAgent: request.headers['user-agent'],
         status,
         durationMs: ms,
+        extra: replayed
+          ? { request_id: requestId ?? '', hit: 'replayed' }
+          : requestId === undefined
+            ? undefined
+            : { request_id: requestId },
       });
+    }
   };
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    record(request, route, reply.statusCode, reply.elapsedTime, (request as Traced)[EXEMPLAR]);
+    record(
+      request,
+      route,
+      reply.statusCode,
+      reply.elapsedTime,
+      (request as Traced)[EXEMPLAR],
+      reply.hasHeader(REPLAYED_HEADER),
+    );
     done();
   });
 

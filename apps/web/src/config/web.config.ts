@@ -22,6 +22,11 @@ export const webConfigSchema = z.object({
    * REDIS_TIMEOUT_MS one): room for clock skew between hosts and for the answer's way back. A
    * hit is counted only if Redis runs it this long before its deadline. */
   DEADLINE_MARGIN_MS: nonNegativeInt(50),
+  /** How long a counted hit's `Idempotency-Key` is remembered, so that a retry of the same
+   * request (the gateway's next attempt after a lost reply) answers the first count instead of
+   * counting again. Must exceed the longest retry: the gateway's RETRY_TIMEOUT_MS (10 s by
+   * default). Costs one Redis key per hit for this long (docs/scaling.md). */
+  IDEMPOTENCY_RETENTION_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   /** After SIGTERM, how long readiness answers 503 before the listener closes, so load
    * balancers stop sending new requests first: longer than the gateway needs to notice
    * (HEALTH_CHECK_FAILS × HEALTH_CHECK_INTERVAL_MS = 2 × 1 s by default). */
