@@ -152,11 +152,14 @@ export async function startWebApp(
         userAgent: request.headers['user-agent'],
         status,
         durationMs: ms,
-        extra: replayed
-          ? { request_id: requestId ?? '', hit: 'replayed' }
-          : requestId === undefined
-            ? undefined
-            : { request_id: requestId },
+        extra:
+          requestId === undefined
+            ? replayed
+              ? { hit: 'replayed' }
+              : undefined
+            : replayed
+              ? { request_id: requestId, hit: 'replayed' }
+              : { request_id: requestId },
       });
     }
   };
