@@ -25,7 +25,7 @@ describe('idempotent hits (real Redis, two nodes)', () => {
   beforeEach(async () => {
     await client.flushall();
     logs.clear();
-    const env = { REDIS_URL: redis.url, IDEMPOTENCY_RETENTION_MS: String(RETENTION_MS) };
+    const env = { REDIS_URL: redis.url, IDEMPOTENCY_TTL_MS: String(RETENTION_MS) };
     first = await startTestWeb({ ...env, NODE_NAME: 'web-a' });
     retry = await startTestWeb({ ...env, NODE_NAME: 'web-b', LOG_LEVEL: 'info' }, logs);
   });
@@ -107,7 +107,7 @@ describe('idempotent hits (real Redis, two nodes)', () => {
     expect(await client.get('counter')).toBe('1');
   });
 
-  it('remembers a key for IDEMPOTENCY_RETENTION_MS, then counts it as a new hit', async () => {
+  it('remembers a key for IDEMPOTENCY_TTL_MS, then counts it as a new hit', async () => {
     await get(first, 'k-old');
     const ttl = await client.pttl('hits:id:k-old');
     expect(ttl).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ export const HITS_BY_NODE_KEY = 'hits:by-node';
 
 /**
  * Prefix of the key recording one idempotency key's hit (`hits:id:<key>` = `<count> <node>`),
- * kept for IDEMPOTENCY_RETENTION_MS: a retry of the same request answers it instead of
+ * kept for IDEMPOTENCY_TTL_MS: a retry of the same request answers it instead of
  * counting again (docs/reliability.md).
  */
 export const HIT_ID_KEY_PREFIX = 'hits:id:';

@@ -117,7 +117,7 @@ export class HitPipeline {
     this.spanAttributes = redisSpanAttributes(config.REDIS_URL, 'EVALSHA');
     this.redisTimeoutMs = config.REDIS_TIMEOUT_MS;
     this.marginMs = config.DEADLINE_MARGIN_MS;
-    this.retentionMs = config.IDEMPOTENCY_RETENTION_MS;
+    this.retentionMs = config.IDEMPOTENCY_TTL_MS;
     this.deadlineExceeded = metrics.hitsNotCounted.labels({ reason: 'deadline' });
     this.replayed = metrics.hitsNotCounted.labels({ reason: 'replayed' });
     // ioredis sends EVALSHA and falls back to EVAL after NOSCRIPT (e.g. a restarted Redis).
