@@ -12,7 +12,7 @@ describe('webConfigSchema', () => {
       LOG_LEVEL: 'info',
       REDIS_TIMEOUT_MS: 500,
       DEADLINE_MARGIN_MS: 50,
-      IDEMPOTENCY_TTL_MS: 60_000,
+      IDEMPOTENCY_TTL_MS: 30_000,
       SHUTDOWN_DELAY_MS: 3000,
       SHUTDOWN_TIMEOUT_MS: 5000,
       OTEL_SERVICE_NAME: 'web',

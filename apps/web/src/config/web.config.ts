@@ -26,7 +26,7 @@ export const webConfigSchema = z.object({
    * request (the gateway's next attempt after a lost reply) answers the first count instead of
    * counting again. Must exceed the longest retry: the gateway's RETRY_TIMEOUT_MS (10 s by
    * default). Costs one Redis key per hit for this long (docs/scaling.md). */
-  IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30_000),
   /** After SIGTERM, how long readiness answers 503 before the listener closes, so load
    * balancers stop sending new requests first: longer than the gateway needs to notice
    * (HEALTH_CHECK_FAILS × HEALTH_CHECK_INTERVAL_MS = 2 × 1 s by default). */
