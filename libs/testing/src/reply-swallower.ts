@@ -14,18 +14,25 @@ export class ReplySwallower {
   swallowedChunks = 0;
   private readonly pairs = new Set<{ client: Socket; upstream: Socket; lost: boolean }>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-  ) {}
+  private readonly server: Server;
+  private listeningPort = 0;
+
+  private constructor(targetPort: number) {
+    this.server = createServer((client) => this.accept(client, targetPort));
+  }
 
   /** Listen on a free loopback port, relaying to `targetPort` on 127.0.0.1. */
   static async start(targetPort: number): Promise<ReplySwallower> {
-    let relay: ReplySwallower | undefined;
-    const server = createServer((client) => relay?.accept(client, targetPort));
-    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-    relay = new ReplySwallower(server, (server.address() as AddressInfo).port);
+    const relay = new ReplySwallower(targetPort);
+    await new Promise<void>((resolve) =>
+      relay.server.listen({ host: '127.0.0.1', port: 0 }, resolve),
+    );
+    relay.listeningPort = (relay.server.address() as AddressInfo).port;
     return relay;
+  }
+
+  get port(): number {
+    return this.listeningPort;
   }
 
   get url(): string {
