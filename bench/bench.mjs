@@ -6,7 +6,8 @@
 //   1. proxy-only  three trivial upstreams: direct, the gateway (as shipped, defaults with
 //                  LOG_LEVEL=warn, lean, GATEWAY_WORKERS=2), a tuned nginx, a minimal Node
 //                  proxy (the floor)
-//   2. one node    the original lab's Express 4 node alone vs one web node (as shipped, lean)
+//   2. one node    the original lab's Express 4 node alone vs one web node (as shipped, lean,
+//                  and lean with a fresh Idempotency-Key per request, as the gateway sends)
 //   3. cluster     the original lab as shipped (its nginx.conf, three Express 4 nodes), the lab's
 //                  nodes behind a tuned nginx, and the project's cluster as shipped / defaults
 //                  with LOG_LEVEL=warn / lean / with GATEWAY_WORKERS=2
@@ -382,11 +383,20 @@ function wrkMs(text) {
   return Math.round(Number(m[1]) * factor * 100) / 100;
 }
 
-function runWrk(url, seconds) {
+function runWrk(url, seconds, script) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'wrk',
-      ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '--timeout', '5s', url],
+      [
+        '-t1',
+        `-c${CONNECTIONS}`,
+        `-d${seconds}s`,
+        '--latency',
+        '--timeout',
+        '5s',
+        ...(script ? ['-s', join(root, 'bench/wrk', script)] : []),
+        url,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -435,10 +445,10 @@ const load = haveWrk ? runWrk : runAutocannon;
  * One row: warm-up, then the measured run, with the CPU time per request of every process in
  * `procs` (by name; same-named processes are summed, e.g. web1..3 as "web") and their RSS.
  */
-async function measure(label, url, procs) {
-  await load(url, WARMUP);
+async function measure(label, url, procs, wrkScript) {
+  await load(url, WARMUP, wrkScript);
   const before = procs.map((p) => cpuMs(p.child.pid));
-  const r = await load(url, DURATION);
+  const r = await load(url, DURATION, wrkScript);
   const cpu = {};
   const rss = {};
   procs.forEach((p, i) => {
@@ -516,6 +526,18 @@ async function oneNode() {
   ]) {
     const web = await webNodes(redis.url, env, 1);
     rows[key] = await measure(label, `${web.urls[0]}/`, [...web.procs, redis.proc]);
+    await stopAll(web.procs);
+  }
+  // What recording each hit's Idempotency-Key costs the node and Redis (issue #24): the lean
+  // row again, every request with a key of its own (a wrk request hook; wrk only).
+  if (haveWrk) {
+    const web = await webNodes(redis.url, LEAN, 1);
+    rows.webLeanKeyed = await measure(
+      'web node, lean, Idempotency-Key per request',
+      `${web.urls[0]}/`,
+      [...web.procs, redis.proc],
+      'idempotency-key.lua',
+    );
     await stopAll(web.procs);
   }
   await stop(redis.proc);
@@ -660,6 +682,10 @@ async function main() {
     ),
     'web node as shipped / lab node': ratio(p.oneNode?.webShipped, p.oneNode?.labNode),
     'web node lean / lab node': ratio(p.oneNode?.webLean, p.oneNode?.labNode),
+    'web node lean, Idempotency-Key per request / without': ratio(
+      p.oneNode?.webLeanKeyed,
+      p.oneNode?.webLean,
+    ),
     'cluster as shipped / lab as shipped': ratio(p.cluster?.shipped, p.cluster?.labShipped),
     'cluster defaults+warn / lab as shipped': ratio(p.cluster?.warn, p.cluster?.labShipped),
     'cluster lean / lab as shipped': ratio(p.cluster?.lean, p.cluster?.labShipped),

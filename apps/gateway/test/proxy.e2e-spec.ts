@@ -123,6 +123,8 @@ describe('gateway proxy behaviour', () => {
           'user-agent': 'hdr-test',
           // The gateway sets each attempt's own deadline; a client's is not forwarded.
           'x-request-deadline': '1',
+          // Nor its idempotency key: the gateway's own scopes its attempts (request-id.ts).
+          'idempotency-key': '"client-key"',
         },
       });
       expect(status).toBe(200);
@@ -132,8 +134,12 @@ describe('gateway proxy behaviour', () => {
       // The attempt's deadline: when it was sent + UPSTREAM_HEADERS_TIMEOUT_MS (750 ms).
       expect(deadline).toBeGreaterThan(sentAt + 500);
       expect(deadline).toBeLessThanOrEqual(sentAt + 750);
+      // The client sent its own request id: the key is a fresh one, not that id.
+      const key = forwarded['idempotency-key'];
+      expect(key).toMatch(/^"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"$/);
       expect(forwarded).toEqual({
         'x-request-deadline': String(deadline),
+        'idempotency-key': key,
         host: 'lab.example:8080',
         'user-agent': 'hdr-test',
         'x-forwarded-for': '203.0.113.7, 127.0.0.1',

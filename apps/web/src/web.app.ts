@@ -22,6 +22,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { WebConfig } from './config/web.config';
 import { WebError, replyWithWebError } from './errors/web-errors';
+import { REPLAYED_HEADER } from './hits/idempotency-key';
 import { ShutdownState } from './lifecycle/shutdown.state';
 import { WEB_REQUEST_LOGGER, WebModule, type WebModuleOptions } from './web.module';
 
@@ -62,6 +63,7 @@ export async function startWebApp(
     status: number,
     ms: number,
     exemplar: string | undefined,
+    replayed?: boolean,
   ) => void = () => undefined;
   const adapter = new FastifyAdapter({
     // The request's server span wraps everything fastify and Nest do for it, so every callback
@@ -136,7 +138,9 @@ export async function startWebApp(
   });
 
   // Every request, once it is answered: its metric sample and its request line.
-  record = (request, route, status, ms, exemplar) => {
+  // The line carries the gateway's `x-request-id` (its access-log line has the same), and says
+  // when the answer was a replay of a hit counted before (issue #24).
+  record = (request, route, status, ms, exemplar, replayed) => {
     metrics.observe(request.method, route, status, ms / 1000, exemplar);
     const path = pathOf(request.url);
     if (!isOperational(path))
@@ -146,11 +150,22 @@ export async function startWebApp(
         userAgent: request.headers['user-agent'],
         status,
         durationMs: ms,
+        // Built only when the line is written: at LOG_LEVEL=warn a 200 costs nothing here.
+        extra: requestLog.isLevelEnabled(status >= 500 ? 'error' : 'info')
+          ? requestLineExtra(request.headers['x-request-id'], replayed)
+          : undefined,
       });
   };
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    record(request, route, reply.statusCode, reply.elapsedTime, (request as Traced)[EXEMPLAR]);
+    record(
+      request,
+      route,
+      reply.statusCode,
+      reply.elapsedTime,
+      (request as Traced)[EXEMPLAR],
+      reply.hasHeader(REPLAYED_HEADER),
+    );
     done();
   });
 
@@ -163,6 +178,17 @@ export async function startWebApp(
   let stopping: Promise<boolean> | undefined;
   const shutdown = () => (stopping ??= drainAndClose(app, server, shutdownState, config));
   return { app, url: `http://${host}:${port}`, logger, shutdown };
+}
+
+/** The request line's fields beyond logRequest's own: the request id, and a replayed hit. */
+function requestLineExtra(
+  id: string | string[] | undefined,
+  replayed: boolean | undefined,
+): Record<string, string> | undefined {
+  const line: Record<string, string> = {};
+  if (typeof id === 'string') line.request_id = id;
+  if (replayed) line.hit = 'replayed';
+  return typeof id === 'string' || replayed ? line : undefined;
 }
 
 async function drainAndClose(

@@ -9,6 +9,13 @@ export const COUNTER_KEY = 'counter';
 /** Hash of per-node hit counts (field = NODE_NAME). */
 export const HITS_BY_NODE_KEY = 'hits:by-node';
 
+/**
+ * Prefix of the key recording one idempotency key's hit (`hits:id:<key>` = `<count> <node>`),
+ * kept for IDEMPOTENCY_TTL_MS: a retry of the same request answers it instead of
+ * counting again (docs/reliability.md).
+ */
+export const HIT_ID_KEY_PREFIX = 'hits:id:';
+
 export const HIT_EVENT_VERSION = 1;
 
 /** Largest event we accept; a real one is ~150 bytes. Guards subscribers against junk. */

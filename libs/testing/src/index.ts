@@ -11,3 +11,4 @@ export * from './otlp-sink';
 export * from './raw-request';
 export * from './gateway-process';
 export * from './black-hole';
+export * from './reply-swallower';

@@ -6,6 +6,10 @@ export interface LoadSample {
   status: number;
   body: string;
   servedBy: string | null;
+  /** The `x-request-id` the answer carried (the gateway's id for the request). */
+  requestId: string | null;
+  /** `Idempotent-Replayed: true`: a retry answered from the hit its first attempt counted. */
+  replayed: boolean;
   latencyMs: number;
   /** Transport failure (no HTTP answer at all). */
   error?: string;
@@ -78,6 +82,8 @@ async function one(
       status: res.status,
       body,
       servedBy: res.headers.get('x-served-by'),
+      requestId: res.headers.get('x-request-id'),
+      replayed: res.headers.get('idempotent-replayed') === 'true',
       latencyMs: Date.now() - sent,
     };
   } catch (err) {
@@ -86,6 +92,8 @@ async function one(
       status: 0,
       body: '',
       servedBy: null,
+      requestId: null,
+      replayed: false,
       latencyMs: Date.now() - sent,
       error: (err as Error).message,
     };

@@ -40,6 +40,7 @@ import { type OutgoingHeaders, forwardRequestHeaders, requestIdOf } from './head
 import { HttpExchange } from './http-exchange';
 import { OutlierDetector } from '../health/outlier-detection';
 import { type RefusalRule, refusalOf, refusalRules } from './refusals';
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './request-id';
 import { retryDecision } from './retry-rule';
 import { OpenTunnels, TunnelExchange } from './tunnel-exchange';
 
@@ -89,7 +90,7 @@ export class ProxyHandler {
   private readonly traceFields: ReadonlySet<string>;
   private readonly refusals: readonly RefusalRule[];
   private readonly outliers: OutlierDetector;
-  /** Request fields the gateway re-creates per attempt (trace context, deadline). */
+  /** Request fields the gateway sets itself (trace context, deadline, idempotency key). */
   private readonly dropped: ReadonlySet<string>;
 
   constructor(
@@ -105,7 +106,7 @@ export class ProxyHandler {
     readonly tunnels = new OpenTunnels(),
   ) {
     this.traceFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
-    this.dropped = new Set([...this.traceFields, DEADLINE_HEADER]);
+    this.dropped = new Set([...this.traceFields, DEADLINE_HEADER, IDEMPOTENCY_KEY_HEADER]);
     this.refusals = refusalRules(config.MAX_BODY_BYTES);
     this.outliers = new OutlierDetector({
       factor: config.OUTLIER_LATENCY_FACTOR,
@@ -174,6 +175,7 @@ export class ProxyHandler {
 
     const method = req.method ?? 'GET';
     const headers = forwardRequestHeaders(req, exchange.requestId, this.dropped);
+    headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKeyOf(req, exchange.requestId);
     const deadline = Date.now() + this.config.RETRY_TIMEOUT_MS;
     const tried = new Set<Upstream>();
     // 3. eligible

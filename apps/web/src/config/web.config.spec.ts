@@ -12,6 +12,7 @@ describe('webConfigSchema', () => {
       LOG_LEVEL: 'info',
       REDIS_TIMEOUT_MS: 500,
       DEADLINE_MARGIN_MS: 50,
+      IDEMPOTENCY_TTL_MS: 30_000,
       SHUTDOWN_DELAY_MS: 3000,
       SHUTDOWN_TIMEOUT_MS: 5000,
       OTEL_SERVICE_NAME: 'web',
@@ -41,5 +42,11 @@ describe('webConfigSchema', () => {
 
   it.each(['web 1', '-web', 'x'.repeat(64)])('rejects NODE_NAME %j', (name) => {
     expect(() => loadConfig(webConfigSchema, { NODE_NAME: name })).toThrow(/- NODE_NAME: /);
+  });
+
+  it.each(['999', '86400001', '1.5', 'a minute'])('rejects IDEMPOTENCY_TTL_MS %j', (v) => {
+    expect(() => loadConfig(webConfigSchema, { IDEMPOTENCY_TTL_MS: v })).toThrow(
+      /- IDEMPOTENCY_TTL_MS: /,
+    );
   });
 });

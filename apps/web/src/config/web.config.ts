@@ -30,6 +30,10 @@ export const webConfigSchema = z.object({
     description:
       "Kept off every deadline (the gateway's `x-request-deadline`, and the node's own `REDIS_TIMEOUT_MS` one): room for clock skew between hosts and for the answer's way back. A hit is counted only if Redis runs it this long before its deadline (docs/reliability.md).",
   }),
+  IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30_000).meta({
+    description:
+      "How long a counted hit's `Idempotency-Key` is remembered in Redis (1 s … 24 h), so that a retry of the same request (the gateway's next attempt after a lost reply) answers the first count (`Idempotent-Replayed: true`) instead of counting again. Keep it above the gateway's `RETRY_TIMEOUT_MS`; one Redis key per hit for this long (docs/reliability.md, docs/scaling.md).",
+  }),
   SHUTDOWN_DELAY_MS: nonNegativeInt(3000).meta({
     description:
       'After SIGTERM, how long readiness answers 503 before the listener closes, so load balancers stop sending new requests first: longer than the gateway needs to notice (`HEALTH_CHECK_FAILS` × `HEALTH_CHECK_INTERVAL_MS`).',

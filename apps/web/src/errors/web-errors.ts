@@ -36,7 +36,7 @@ export const WEB_ERRORS = {
     status: 400,
     message: 'Malformed request.',
     description:
-      "A path that cannot be decoded (e.g. `GET /%`), or an unparsable body: the client's mistake.",
+      "A path that cannot be decoded (e.g. `GET /%`), an unparsable body, or a malformed `Idempotency-Key` (not a Structured Fields string): the client's mistake.",
     logLevel: null,
     retryable: false,
   },

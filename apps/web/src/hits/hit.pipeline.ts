@@ -3,6 +3,7 @@ import {
   COUNTER_KEY,
   HITS_BY_NODE_KEY,
   HITS_CHANNEL,
+  HIT_ID_KEY_PREFIX,
   type HitEventTemplate,
   type HitTotals,
   hitEventTemplate,
@@ -33,9 +34,16 @@ import { WebMetrics } from '../metrics/web.metrics';
  * MULTI) because the event must embed the value INCR returns, and the deadline must be checked
  * where the count happens. The channel is an argument, not a key: PUBLISH is not key-bound.
  *
- * KEYS[1] counter, KEYS[2] hits:by-node; ARGV[1] node, ARGV[2] channel,
- * ARGV[3] event prefix, ARGV[4] event suffix, ARGV[5] deadline (epoch ms, margin taken off).
- * Returns {count, receivers}, or {-1, 0} when the deadline had passed (nothing written).
+ * With an idempotency key (KEYS[3] not empty) the script also records, in the same atomic
+ * step, that this key was counted and what it answered (`<count> <node>`, for ARGV[6] ms); a
+ * second request with the key (the gateway's retry after a lost reply) gets that record back
+ * and nothing is counted or published (issue #24, docs/reliability.md).
+ *
+ * KEYS[1] counter, KEYS[2] hits:by-node, KEYS[3] hits:id:<key> or ''; ARGV[1] node,
+ * ARGV[2] channel, ARGV[3] event prefix, ARGV[4] event suffix, ARGV[5] deadline (epoch ms,
+ * margin taken off), ARGV[6] retention (ms).
+ * Returns {count, receivers}; {-1, 0} when the deadline had passed (nothing written);
+ * {-2, 0, '<count> <node>'} for a key already counted (nothing written).
  * Shown as is in docs/architecture.md (`npm run docs`).
  */
 export const HIT_SCRIPT = `
@@ -43,23 +51,39 @@ local now = redis.call('TIME')
 if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[5]) then
   return {-1, 0}
 end
+local idKey = KEYS[3]
+if idKey ~= '' then
+  local seen = redis.call('GET', idKey)
+  if seen then return {-2, 0, seen} end
+end
 local count = redis.call('INCR', KEYS[1])
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+if idKey ~= '' then redis.call('SET', idKey, count .. ' ' .. ARGV[1], 'PX', ARGV[6]) end
 local receivers = redis.call('PUBLISH', ARGV[2], ARGV[3] .. count .. ARGV[4])
 return {count, receivers}
 `;
+
+/** What one GET / answers: the count and the node that counted it (for a replay: the first). */
+export interface Hit {
+  count: number;
+  node: string;
+  /** A retry of a hit already counted under its idempotency key: nothing was counted now. */
+  replayed: boolean;
+}
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     observableClusterHit(
       counterKey: string,
       byNodeKey: string,
+      idKey: string,
       node: string,
       channel: string,
       eventPrefix: string,
       eventSuffix: string,
       deadlineMs: number,
-    ): Result<[count: number, receivers: number], Context>;
+      retentionMs: number,
+    ): Result<[count: number, receivers: number, seen?: string], Context>;
   }
 }
 
@@ -79,6 +103,8 @@ export class HitPipeline {
   private readonly totalsOk: Histogram.Internal<'command' | 'outcome'>;
   private readonly totalsError: Histogram.Internal<'command' | 'outcome'>;
   private readonly deadlineExceeded: Counter.Internal;
+  private readonly replayed: Counter.Internal;
+  private readonly retentionMs: number;
   private readonly redisTimeoutMs: number;
   private readonly marginMs: number;
 
@@ -92,9 +118,11 @@ export class HitPipeline {
     this.spanAttributes = redisSpanAttributes(config.REDIS_URL, 'EVALSHA');
     this.redisTimeoutMs = config.REDIS_TIMEOUT_MS;
     this.marginMs = config.DEADLINE_MARGIN_MS;
+    this.retentionMs = config.IDEMPOTENCY_TTL_MS;
     this.deadlineExceeded = metrics.hitsNotCounted.labels({ reason: 'deadline' });
+    this.replayed = metrics.hitsNotCounted.labels({ reason: 'replayed' });
     // ioredis sends EVALSHA and falls back to EVAL after NOSCRIPT (e.g. a restarted Redis).
-    redis.defineCommand('observableClusterHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
+    redis.defineCommand('observableClusterHit', { numberOfKeys: 3, lua: HIT_SCRIPT });
     this.hitCounted = metrics.hits.labels({ node: this.node });
     this.eventPublished = metrics.hitEventsPublished.labels({ channel: HITS_CHANNEL });
     this.eventFailed = metrics.hitEventsFailed.labels({ channel: HITS_CHANNEL, reason: 'redis' });
@@ -111,11 +139,13 @@ export class HitPipeline {
   }
 
   /**
-   * Count one hit; resolves to the counter's new value. Rejects with a {@link WebError}:
-   * DEADLINE_EXCEEDED when `deadline` (epoch ms, from the caller) or the node's own Redis bound
-   * passed — then nothing was counted, before Redis or inside the script.
+   * Count one hit; resolves to the counter's new value and this node. With `idempotencyKey`,
+   * a key already counted resolves to that first count and node instead (`replayed`), counting
+   * nothing. Rejects with a {@link WebError}: DEADLINE_EXCEEDED when `deadline` (epoch ms,
+   * from the caller) or the node's own Redis bound passed — then nothing was counted, before
+   * Redis or inside the script.
    */
-  async record(deadline?: number): Promise<number> {
+  async record(deadline?: number, idempotencyKey?: string): Promise<Hit> {
     const now = Date.now();
     const redisBound = now + this.redisTimeoutMs;
     const countBy =
@@ -132,15 +162,18 @@ export class HitPipeline {
     // ioredis sends EVALSHA (EVAL once after a NOSCRIPT): one span for the hit's round trip.
     const span = startClientSpan(this.tracer, 'EVALSHA', this.spanAttributes);
     let count: number;
+    let seen: string | undefined;
     try {
-      [count] = await this.redis.observableClusterHit(
+      [count, , seen] = await this.redis.observableClusterHit(
         COUNTER_KEY,
         HITS_BY_NODE_KEY,
+        idempotencyKey === undefined ? '' : HIT_ID_KEY_PREFIX + idempotencyKey,
         this.node,
         HITS_CHANNEL,
         this.template.prefix,
         suffix,
         countBy,
+        this.retentionMs,
       );
     } catch (err) {
       this.hitError.observe((performance.now() - started) / 1000);
@@ -155,9 +188,15 @@ export class HitPipeline {
       this.deadlineExceeded.inc();
       throw new WebError('DEADLINE_EXCEEDED');
     }
+    if (seen !== undefined) {
+      // Counted before under this key (its reply was lost): the same answer, nothing counted.
+      this.replayed.inc();
+      const space = seen.indexOf(' ');
+      return { count: Number(seen.slice(0, space)), node: seen.slice(space + 1), replayed: true };
+    }
     this.hitCounted.inc();
     this.eventPublished.inc();
-    return count;
+    return { count, node: this.node, replayed: false };
   }
 
   /** The authoritative totals, read together in one MULTI so they agree with each other. */

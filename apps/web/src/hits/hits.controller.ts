@@ -4,16 +4,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WEB_CONFIG, type WebConfig } from '../config/web.config';
 import type { HitTotals } from '@app/hit-events';
 import { HitPipeline } from './hit.pipeline';
+import { REPLAYED_HEADER, idempotencyKeyOf } from './idempotency-key';
 
 @Controller()
 export class HitsController {
   private readonly node: string;
+  private readonly nodeJson: string;
 
   constructor(
     private readonly pipeline: HitPipeline,
     @Inject(WEB_CONFIG) config: WebConfig,
   ) {
     this.node = config.NODE_NAME;
+    this.nodeJson = JSON.stringify(this.node);
   }
 
   /** HEAD is safe (RFC 9110 §9.2.1): it must not count a hit. Declared before GET, so that
@@ -27,16 +30,26 @@ export class HitsController {
       .send();
   }
 
-  /** The lab's page: counts one hit. JSON when the client asks for it. */
+  /**
+   * The lab's page: counts one hit. JSON when the client asks for it. A retry of a hit already
+   * counted (same `Idempotency-Key`) answers the first attempt's count and node, marked
+   * `Idempotent-Replayed: true`.
+   */
   @Get()
   async hit(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const count = await this.pipeline.record(deadlineOf(req));
+    const { count, node, replayed } = await this.pipeline.record(
+      deadlineOf(req),
+      idempotencyKeyOf(req.headers),
+    );
     void reply.code(200).header('cache-control', 'no-store');
+    if (replayed) void reply.header(REPLAYED_HEADER, 'true');
     // Content negotiation as express did it (the `accepts` package: q-values, wildcards).
     if (wantsJson(req)) {
       void reply
         .header('content-type', JSON_UTF8)
-        .send(`{"count":${count},"node":${JSON.stringify(this.node)}}`);
+        .send(
+          `{"count":${count},"node":${node === this.node ? this.nodeJson : JSON.stringify(node)}}`,
+        );
       return;
     }
     void reply.header('content-type', TEXT_PLAIN).send(`This page has been viewed ${count} times!`);

@@ -54,11 +54,12 @@ export class WebMetrics {
     });
     this.hitsNotCounted = new Counter({
       name: 'web_hits_not_counted_total',
-      help: 'GET / requests answered without counting, by reason (deadline: the request deadline passed before Redis could count it).',
+      help: 'GET / requests answered without counting, by reason (deadline: the request deadline passed before Redis could count it, answered 504; replayed: a retry of a hit already counted under the same Idempotency-Key, answered 200 with that count).',
       labelNames: ['reason'],
       registers,
     });
     this.hitsNotCounted.inc({ reason: 'deadline' }, 0);
+    this.hitsNotCounted.inc({ reason: 'replayed' }, 0);
     this.redisCommandDuration = new Histogram({
       name: 'web_redis_command_duration_seconds',
       help: 'Round-trip time of Redis commands issued by the web node.',
