@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image recipe for both apps: `--build-arg APP=web` (default) or `--build-arg APP=gateway`.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The base must carry what the official Node 26 binary links besides glibc: libatomic1, libstdc++6
+# and libgcc-s1 (`ldd $(command -v node)`); the official image installs libatomic1 for this.
+ARG NODE_IMAGE=node:26-trixie-slim
 
 # All dependencies, for building.
 FROM ${NODE_IMAGE} AS deps
