@@ -10,9 +10,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
-# Compile both apps (webpack bundles our code; node_modules stay external).
+# Compile both apps (rspack bundles our code; node_modules stay external).
 FROM deps AS build
-COPY tsconfig.json nest-cli.json ./
+COPY tsconfig.json nest-cli.json rspack.config.js ./
 COPY apps ./apps
 COPY libs ./libs
 RUN npx nest build web && npx nest build gateway
