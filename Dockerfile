@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image recipe for both apps: `--build-arg APP=web` (default) or `--build-arg APP=gateway`.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The base must carry what the official Node 26 binary links besides glibc: libatomic1, libstdc++6
+# and libgcc-s1 (`ldd $(command -v node)`); the official image installs libatomic1 for this.
+ARG NODE_IMAGE=node:26-trixie-slim
 
 # All dependencies, for building.
 FROM ${NODE_IMAGE} AS deps
@@ -8,9 +10,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
-# Compile both apps (webpack bundles our code; node_modules stay external).
+# Compile both apps (rspack bundles our code; node_modules stay external).
 FROM deps AS build
-COPY tsconfig.json nest-cli.json ./
+COPY tsconfig.json nest-cli.json rspack.config.js ./
 COPY apps ./apps
 COPY libs ./libs
 RUN npx nest build web && npx nest build gateway

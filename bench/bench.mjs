@@ -49,12 +49,12 @@ const WEIGHTS = [1, 2, 3];
 const children = new Set();
 const tempDirs = [];
 
-// The apps need Node >= 22 (package.json engines); an older `node` on PATH would measure
-// something else. scripts/ensure-node.sh puts Node 24 first on PATH.
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
+// The project needs Node >= 24.9 (package.json engines); an older `node` on PATH would measure
+// something else. scripts/ensure-node.sh puts Node 26 first on PATH.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 24 || (major === 24 && minor < 9)) {
   console.error(
-    `bench: Node ${process.version} is too old (>= 22 needed): source scripts/ensure-node.sh first`,
+    `bench: Node ${process.version} is too old (>= 24.9 needed): source scripts/ensure-node.sh first`,
   );
   process.exit(1);
 }

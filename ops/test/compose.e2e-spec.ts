@@ -181,7 +181,7 @@ describe('docker compose stack (static checks)', () => {
     }
   });
 
-  it('pins every image, runs the apps as node:24 non-root, hardens what runs, publishes nothing it should not', () => {
+  it('pins every image, runs the apps as node:26 non-root, hardens what runs, publishes nothing it should not', () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.image && !service.build)
         expect([name, service.image]).toEqual([
@@ -190,7 +190,7 @@ describe('docker compose stack (static checks)', () => {
         ]);
     }
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-[\w-]+$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:26-trixie-slim$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(services.redis.ports).toBeUndefined();

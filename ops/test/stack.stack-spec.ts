@@ -164,8 +164,8 @@ describe('the compose stack, started for real', () => {
       maxDurationMs: 120_000,
       timeoutMs: 10_000,
     });
-    let killedAt = 0;
-    let readmittedAt = 0;
+    let killedAt: number;
+    let readmittedAt: number;
     try {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       killedAt = Date.now();

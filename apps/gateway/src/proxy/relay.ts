@@ -73,19 +73,22 @@ export function relay(
       else fail(late);
     }, request.headersTimeout);
     const handler: Dispatcher.DispatchHandler = {
-      onConnect(abort) {
+      onRequestStart(controller) {
         if (settled) {
-          abort(new errors.HeadersTimeoutError('connected after the attempt gave up'));
+          controller.abort(new errors.HeadersTimeoutError('connected after the attempt gave up'));
           return;
         }
-        abortUpstream = abort;
-        // The reason is not needed: an aborted exchange is classified as the client's doing.
-        client.watch(() => abort());
+        abortUpstream = (reason) => controller.abort(reason);
+        // The reason is undici's default: an aborted exchange is classified as the client's doing.
+        client.watch(() => controller.abort(new errors.RequestAbortedError()));
       },
-      onHeaders(status, raw, resumeUpstream) {
+      onResponseStart(controller, status) {
         clearTimeout(timer);
         responded = true;
-        resume = resumeUpstream;
+        resume = () => controller.resume();
+        // The raw list keeps the upstream's names and order; an HTTP/1.1 Pool hands it over as
+        // Buffers (undici lib/dispatcher/client-h1.js), the type also allows HTTP/2's forms.
+        const raw = controller.rawHeaders as Buffer[];
         const { headers, servedBy, sized } = clientHeaders(raw);
         hooks.responded(status, servedBy);
         hooks.decorate(headers);
@@ -93,20 +96,19 @@ export function relay(
         // A stream with nothing to send yet (SSE, long poll) gets its headers now; a body that
         // arrived with the headers (the usual case) leaves with them, in one write.
         if (!sized) setImmediate(() => res.headersSent || res.destroyed || res.flushHeaders());
-        return true;
       },
-      onData(chunk) {
-        const more = res.write(chunk);
-        if (!more) res.once('drain', onDrain);
-        return more;
+      onResponseData(controller, chunk) {
+        if (res.write(chunk)) return;
+        controller.pause();
+        res.once('drain', onDrain);
       },
-      onComplete() {
+      onResponseEnd() {
         settled = true;
         client.unwatch();
         res.end();
         resolve();
       },
-      onError: fail,
+      onResponseError: (_controller, err) => fail(err),
     };
     pool.dispatch(
       {
