@@ -87,7 +87,7 @@ export function relay(
         responded = true;
         resume = () => controller.resume();
         // The raw list keeps the upstream's names and order; an HTTP/1.1 Pool hands it over as
-        // Buffers (undici lib/dispatcher/client-h1.js), the type also allows HTTP/2's forms.
+        // Buffers (undici's HTTP/1.1 client, client-h1), the type also allows HTTP/2's forms.
         const raw = controller.rawHeaders as Buffer[];
         const { headers, servedBy, sized } = clientHeaders(raw);
         hooks.responded(status, servedBy);
