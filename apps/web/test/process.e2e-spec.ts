@@ -84,14 +84,76 @@ describe('web node process', () => {
         span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
       });
 
-      // OTLP/protobuf carries trace ids as raw bytes: the server span and the Redis client span.
-      await waitFor(() => (collector.occurrences(traceId) >= 2 ? true : undefined), {
-        what: 'spans with the caller trace id at the OTLP receiver',
+      // Decoded with the official opentelemetry-proto definitions: the server span, child of
+      // the caller's span, and the Redis client span under it.
+      const spans = await waitFor(
+        () => {
+          const t = collector.trace(traceId);
+          return t.length >= 2 ? t : undefined;
+        },
+        { what: 'spans with the caller trace id at the OTLP receiver' },
+      );
+      expect(spans).toHaveLength(2);
+      const server = spans.find((s) => s.kind === 2)!;
+      const redisSpan = spans.find((s) => s.kind === 3)!;
+      expect(server).toMatchObject({
+        service: 'web',
+        name: 'GET /',
+        parentSpanId: 'b7ad6b7169203331',
+        spanId: logLine.span_id,
+        status: 0,
+        attributes: {
+          'http.request.method': 'GET',
+          'http.route': '/',
+          'url.path': '/',
+          'http.response.status_code': 200,
+          'user_agent.original': 'trace-test',
+        },
       });
-      const exported = collector.all().toString('latin1');
-      expect(exported.toLowerCase()).toContain('evalsha');
+      expect(redisSpan).toMatchObject({
+        service: 'web',
+        name: 'EVALSHA',
+        parentSpanId: server.spanId,
+        attributes: { 'db.system.name': 'redis', 'db.operation.name': 'EVALSHA' },
+      });
+      expect(server.resource).toMatchObject({
+        'service.name': 'web',
+        'telemetry.sdk.name': 'opentelemetry',
+        'process.pid': expect.any(Number),
+      });
     } finally {
       subscriber.disconnect();
+      await collector.close();
+    }
+  });
+
+  it('counts the spans a collector refused in otel_sdk_spans_dropped_total', async () => {
+    const collector = await OtlpSink.start({ status: 400 });
+    try {
+      const url = await startWeb({
+        NODE_NAME: 'web-refused',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      });
+      const dropped = async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return text.match(/^otel_sdk_spans_dropped_total\{reason="(\w+)"\} (\d+)$/gm);
+      };
+      expect(await dropped()).toEqual([
+        'otel_sdk_spans_dropped_total{reason="queue_full"} 0',
+        'otel_sdk_spans_dropped_total{reason="export_failed"} 0',
+      ]);
+      await (await fetch(`${url}/`)).text();
+      // One request: its server span and its Redis span, refused in one batch or two.
+      await waitFor(
+        async () =>
+          (await dropped())?.includes('otel_sdk_spans_dropped_total{reason="export_failed"} 2')
+            ? true
+            : undefined,
+        { what: 'two spans counted as export_failed' },
+      );
+      expect(collector.bodies.length).toBeGreaterThanOrEqual(1);
+    } finally {
       await collector.close();
     }
   });
