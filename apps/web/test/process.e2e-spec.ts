@@ -127,6 +127,31 @@ describe('web node process', () => {
     }
   });
 
+  it('without an exporter still gives a request without traceparent a trace id', async () => {
+    const subscriber = new Redis(redis.url);
+    try {
+      const events: string[] = [];
+      subscriber.on('message', (_c: string, m: string) => events.push(m));
+      await subscriber.subscribe(HITS_CHANNEL);
+      const url = await startWeb({ NODE_NAME: 'web-untraced' });
+      await (await fetch(`${url}/`, { headers: { 'user-agent': 'no-traceparent' } })).text();
+      const [event] = await waitFor(() => (events.length ? events : undefined));
+      const parsed = parseHitEvent(event);
+      expect(parsed).toEqual({
+        ok: true,
+        event: expect.objectContaining({ traceId: expect.stringMatching(/^[0-9a-f]{32}$/) }),
+      });
+      const logLine = await waitFor(() =>
+        proc
+          ?.jsonLines()
+          .find((l) => (l.req as { user_agent?: string })?.user_agent === 'no-traceparent'),
+      );
+      expect(logLine?.trace_id).toBe(parsed.ok ? parsed.event.traceId : 'no event');
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
   it('counts the spans a collector refused in otel_sdk_spans_dropped_total', async () => {
     const collector = await OtlpSink.start({ status: 400 });
     try {
