@@ -495,7 +495,7 @@ describe('Kubernetes manifests: policies over the built objects', () => {
       );
       writeFileSync(join(dir, 'prometheus.yml'), checkable);
       const { stdout } = await run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
-      expect(stdout).toContain('SUCCESS: 6 rules found');
+      expect(stdout).toContain('SUCCESS: 7 rules found');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
