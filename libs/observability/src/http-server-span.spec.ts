@@ -170,13 +170,14 @@ describe('runInHttpServerSpan without a tracer provider (no exporter configured)
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const handle = async (res: ServerResponse) => {
+      await sleep(1);
+      const { traceId, spanId, traceFlags } = trace.getActiveSpan()!.spanContext();
+      seen.push({ traceId, spanId, traceFlags });
+      res.writeHead(204).end();
+    };
     server = createServer((req, res) =>
-      runInHttpServerSpan(tracer, req, res, async () => {
-        await sleep(1);
-        const { traceId, spanId, traceFlags } = trace.getActiveSpan()!.spanContext();
-        seen.push({ traceId, spanId, traceFlags });
-        res.writeHead(204).end();
-      }),
+      runInHttpServerSpan(tracer, req, res, () => void handle(res)),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -196,8 +197,16 @@ describe('runInHttpServerSpan without a tracer provider (no exporter configured)
     await fetch(`${base}/`);
     await fetch(`${base}/`);
     expect(seen).toEqual([
-      { traceId: expect.stringMatching(/^[0-9a-f]{32}$/), spanId: expect.stringMatching(/^[0-9a-f]{16}$/), traceFlags: 0 },
-      { traceId: expect.stringMatching(/^[0-9a-f]{32}$/), spanId: expect.stringMatching(/^[0-9a-f]{16}$/), traceFlags: 0 },
+      {
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
+        traceFlags: 0,
+      },
+      {
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
+        traceFlags: 0,
+      },
     ]);
     expect(seen[0].traceId).not.toBe(seen[1].traceId);
   });

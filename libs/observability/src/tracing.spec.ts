@@ -107,7 +107,11 @@ describe('startTracing', () => {
     start({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
     expect(tracing!.mode).toBe('disabled');
     expect(propagation.fields()).toEqual([]);
-    const span = tracer().startSpan('GET', {}, propagation.extract(context.active(), { traceparent }));
+    const span = tracer().startSpan(
+      'GET',
+      {},
+      propagation.extract(context.active(), { traceparent }),
+    );
     expect(isSpanContextValid(span.spanContext())).toBe(false);
   });
 });

@@ -14,7 +14,9 @@ interface ProtoType {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a generated CommonJS module without usable types
 const root = require('otlp-official-proto/build/src/generated/root.js') as {
-  opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: ProtoType } } } } };
+  opentelemetry: {
+    proto: { collector: { trace: { v1: { ExportTraceServiceRequest: ProtoType } } } };
+  };
 };
 const ExportTraceServiceRequest =
   root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
