@@ -79,6 +79,12 @@ export const otelSchema = (defaultServiceName: string) =>
     OTEL_SPAN_EVENT_COUNT_LIMIT: optionalNonNegativeInt,
     OTEL_SPAN_LINK_COUNT_LIMIT: optionalNonNegativeInt,
     OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+    /** The SDK's own diagnostics on stderr (NodeSDK installs a console logger when set). */
+    OTEL_LOG_LEVEL: z
+      .enum(['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'], {
+        error: 'must be none, error, warn, info, debug, verbose or all',
+      })
+      .optional(),
   });
 
 export type OtelConfig = z.output<ReturnType<typeof otelSchema>>;
