@@ -183,6 +183,34 @@ describe('web node process', () => {
     }
   });
 
+  it('sends the spans still queued when it stops', async () => {
+    const collector = await OtlpSink.start();
+    try {
+      const url = await startWeb({
+        NODE_NAME: 'web-flush',
+        SHUTDOWN_DELAY_MS: '0',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        // Nothing would leave before a minute: only the shutdown flush sends them.
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+      });
+      const traceId = '6e0c63257de34c92bf9efcd03927272e';
+      await (
+        await fetch(`${url}/`, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } })
+      ).text();
+      expect(collector.bodies).toEqual([]);
+      proc!.kill('SIGTERM');
+      expect(await proc!.exited).toBe(0);
+      expect(
+        collector
+          .trace(traceId)
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(['EVALSHA', 'GET /']);
+    } finally {
+      await collector.close();
+    }
+  });
+
   it('on SIGTERM goes unready first, keeps serving during the delay, then exits 0', async () => {
     const url = await startWeb({ NODE_NAME: 'web-term', SHUTDOWN_DELAY_MS: '1500' });
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);

@@ -48,8 +48,8 @@ export const TRACING_SHUTDOWN_MS = 1500;
 
 /**
  * Whether these variables configure an exporter. Spans are only recorded for an endpoint
- * someone configured: without one the SDK's default (send to localhost:4318, and log a failure
- * every few seconds) helps nobody and costs the most.
+ * someone configured: without one the SDK's default (record every span and send it to
+ * localhost:4318, where usually nothing listens) helps nobody and costs the most.
  */
 export function tracingMode(config: OtelConfig): TracingMode {
   if (tracingDisabled(config)) return 'disabled';
