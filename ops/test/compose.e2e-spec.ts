@@ -250,7 +250,7 @@ describe('docker compose stack (static checks)', () => {
       );
       writeFileSync(join(dir, 'prometheus.yml'), config);
       const { stdout } = await run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
-      expect(stdout).toContain('SUCCESS: 6 rules found');
+      expect(stdout).toContain('SUCCESS: 7 rules found');
     });
 
     it('passes the alert rules’ unit tests', async () => {

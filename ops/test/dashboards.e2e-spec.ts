@@ -174,6 +174,7 @@ describe('Grafana dashboards against live Prometheus data', () => {
       'HighErrorRatio',
       'HighP99Latency',
       'RedisDown',
+      'SpansDropped',
       'TrafficSkew',
       'UpstreamEjected',
       'WebNodeDown',

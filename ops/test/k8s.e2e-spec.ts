@@ -250,6 +250,21 @@ describe('Kubernetes manifests: policies over the built objects', () => {
     }
   });
 
+  it('samples 10% of new traces in every overlay, following the caller’s decision (issue #21)', () => {
+    for (const overlay of OVERLAYS) {
+      const objects = objectsOf(overlay);
+      for (const [name, app, c] of appContainers(objects)) {
+        const config = loadConfig(SCHEMAS[app], envValues(c, objects)) as {
+          OTEL_TRACES_SAMPLER?: string;
+          OTEL_TRACES_SAMPLER_ARG?: number;
+        };
+        expect([overlay, name, config.OTEL_TRACES_SAMPLER, config.OTEL_TRACES_SAMPLER_ARG]).toEqual(
+          [overlay, name, 'parentbased_traceidratio', 0.1],
+        );
+      }
+    }
+  });
+
   it('gives each app the time its drain takes: preStop + SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS', () => {
     for (const overlay of OVERLAYS) {
       const objects = objectsOf(overlay);
@@ -495,7 +510,7 @@ describe('Kubernetes manifests: policies over the built objects', () => {
       );
       writeFileSync(join(dir, 'prometheus.yml'), checkable);
       const { stdout } = await run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
-      expect(stdout).toContain('SUCCESS: 6 rules found');
+      expect(stdout).toContain('SUCCESS: 7 rules found');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

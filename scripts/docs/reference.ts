@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '@app/config';
 import { hitEventSchema } from '@app/hit-events';
 import {
@@ -202,11 +203,10 @@ export function construct<T extends Constructor>(
 
 /** The families an app defines beyond prom-client's default process and Node.js metrics. */
 export function metricFamilies(define: (registry: MetricsRegistry) => void): MetricDoc[] {
-  const defaults = new Set(
-    createMetricsRegistry()
-      .getMetricsAsArray()
-      .map((m) => m.name),
-  );
+  // prom-client's own process and Node.js metrics (not the families createMetricsRegistry adds).
+  const bare = new Registry();
+  collectDefaultMetrics({ register: bare });
+  const defaults = new Set(bare.getMetricsAsArray().map((m) => m.name));
   const registry = createMetricsRegistry();
   define(registry);
   return (registry.getMetricsAsArray() as unknown as MetricInstance[])

@@ -129,13 +129,33 @@ describe('gateway process', () => {
         event: expect.objectContaining({ node: 'web3', traceId }),
       });
 
-      // Exported spans with that trace id: gateway server + client, web server, Redis client.
-      await waitFor(() => (collector.occurrences(traceId) >= 4 ? true : undefined), {
-        what: '4 spans of the trace',
+      // Exported spans with that trace id, decoded with the official opentelemetry-proto
+      // definitions: one tree, caller → gateway server → gateway client → web server → Redis.
+      const spans = await waitFor(
+        () => {
+          const t = collector.trace(traceId);
+          return t.length >= 4 ? t : undefined;
+        },
+        { what: '4 spans of the trace' },
+      );
+      expect(spans).toHaveLength(4);
+      const one = (service: string, kind: number) => {
+        const found = spans.filter((s) => s.service === service && s.kind === kind);
+        expect(found).toHaveLength(1);
+        return found[0];
+      };
+      const gatewayServer = one('gateway', 2);
+      const gatewayClient = one('gateway', 3);
+      const webServer = one('web', 2);
+      const redisClient = one('web', 3);
+      expect(gatewayServer).toMatchObject({ name: 'GET', parentSpanId: '00f067aa0ba902b7' });
+      expect(gatewayClient).toMatchObject({
+        name: 'GET',
+        parentSpanId: gatewayServer.spanId,
+        attributes: { 'server.port': Number(new URL(webUrls[2]).port) },
       });
-      const exported = collector.all().toString('latin1');
-      expect(exported).toContain('gateway');
-      expect(exported).toContain('web');
+      expect(webServer).toMatchObject({ name: 'GET /', parentSpanId: gatewayClient.spanId });
+      expect(redisClient).toMatchObject({ name: 'EVALSHA', parentSpanId: webServer.spanId });
 
       // A caller that did not sample: its trace id still reaches the node (logs, hit events),
       // and no process exports a span of it.
@@ -154,12 +174,12 @@ describe('gateway process', () => {
       await (
         await fetch(`${url}/`, { headers: { traceparent: `00-${marker}-00f067aa0ba902b7-01` } })
       ).text();
-      await waitFor(() => (collector.occurrences(marker) > 0 ? true : undefined), {
+      await waitFor(() => (collector.trace(marker).length > 0 ? true : undefined), {
         what: 'spans of the sampled request after the unsampled one',
       });
       // Every process exports on its own schedule (100 ms here): give the others three rounds.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(collector.occurrences(unsampled)).toBe(0);
+      expect(collector.trace(unsampled)).toEqual([]);
     });
   });
 });

@@ -158,3 +158,61 @@ describe('runInHttpServerSpan', () => {
     expect(seen?.traceId).toBe(TRACE_ID);
   });
 });
+
+describe('runInHttpServerSpan without a tracer provider (no exporter configured)', () => {
+  // No global tracer provider is registered in this file: the API's no-op tracer, as NodeSDK
+  // leaves it when it has no span processor.
+  const tracer = trace.getTracer('none');
+  let server: Server;
+  let base: string;
+  const seen: { traceId: string; spanId: string; traceFlags: number }[] = [];
+
+  beforeAll(async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const handle = async (res: ServerResponse) => {
+      await sleep(1);
+      const { traceId, spanId, traceFlags } = trace.getActiveSpan()!.spanContext();
+      seen.push({ traceId, spanId, traceFlags });
+      res.writeHead(204).end();
+    };
+    server = createServer((req, res) =>
+      runInHttpServerSpan(tracer, req, res, () => void handle(res)),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    context.disable();
+    propagation.disable();
+  });
+
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  it('gives a request without traceparent a fresh, unsampled trace id of its own', async () => {
+    await fetch(`${base}/`);
+    await fetch(`${base}/`);
+    expect(seen).toEqual([
+      {
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
+        traceFlags: 0,
+      },
+      {
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
+        traceFlags: 0,
+      },
+    ]);
+    expect(seen[0].traceId).not.toBe(seen[1].traceId);
+  });
+
+  it('passes the caller’s context through untouched', async () => {
+    await fetch(`${base}/`, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
+    expect(seen).toEqual([{ traceId: TRACE_ID, spanId: PARENT_ID, traceFlags: 1 }]);
+  });
+});

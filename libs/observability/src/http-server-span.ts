@@ -5,11 +5,14 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   context,
+  isSpanContextValid,
   propagation,
   trace,
 } from '@opentelemetry/api';
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
@@ -56,8 +59,9 @@ type TracedResponse = ServerResponse & { [SERVER_SPAN]?: Span };
  * context is carried here by `context.with()` (AsyncLocalStorage) instead: every callback and
  * promise started while handling the request sees the span as active.
  *
- * Without a started SDK (or when the sampler says no) the span is a non-recording one that
- * still carries the caller's context onward, and nothing waits for the response.
+ * Without a tracer provider (no exporter configured) or when the sampler says no, the span is
+ * a non-recording one that still carries the caller's context onward (or a fresh trace id),
+ * and nothing waits for the response.
  */
 export function runInHttpServerSpan(
   tracer: Tracer,
@@ -93,6 +97,35 @@ export function runInServerSpan(
   const method = req.method ?? 'GET';
   const known = KNOWN_METHODS.has(method);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  // No attributes at start: the samplers OTEL_TRACES_SAMPLER offers decide on the trace id and
+  // the parent alone, and the SDK copies and validates start attributes even for a span it
+  // then drops (docs/performance.md, "attributes before or after the sampling decision").
+  let span = tracer.startSpan(known ? method : 'HTTP', SERVER, parent);
+  if (span.isRecording()) {
+    span.setAttributes(requestAttributes(req, method, known));
+    const end = ((status: number, completed: boolean) =>
+      endHttpServerSpan(span, status, completed)) as EndServerSpan;
+    end.span = span;
+    onRecording(end);
+  } else if (!isSpanContextValid(span.spanContext())) {
+    // No tracer provider (no exporter configured) and no caller context: the API's no-op
+    // tracer has no ids to give, so the request gets a fresh, unsampled trace id of its own;
+    // logs, hit events and whatever it calls carry it.
+    span = trace.wrapSpanContext({
+      traceId: ids.generateTraceId(),
+      spanId: ids.generateSpanId(),
+      traceFlags: TraceFlags.NONE,
+    });
+  }
+  // Not recording: nothing to end, but still the active span, so the trace context propagates.
+  context.with(trace.setSpan(parent, span), handle);
+}
+
+const SERVER = { kind: SpanKind.SERVER } as const;
+const ids = new RandomIdGenerator();
+
+/** The request's attributes (HTTP server semconv), for a span that is recorded. */
+function requestAttributes(req: IncomingMessage, method: string, known: boolean): Attributes {
   const url = req.url ?? '/';
   const query = url.indexOf('?');
   const host = splitHost(req.headers.host);
@@ -110,20 +143,7 @@ export function runInServerSpan(
     attributes[ATTR_SERVER_ADDRESS] = host.address;
     if (host.port !== undefined) attributes[ATTR_SERVER_PORT] = host.port;
   }
-  const span = tracer.startSpan(
-    known ? method : 'HTTP',
-    { kind: SpanKind.SERVER, attributes },
-    parent,
-  );
-  // Not sampled (or no exporter): nothing to end, but still the active span, so the trace
-  // context propagates.
-  if (span.isRecording()) {
-    const end = ((status: number, completed: boolean) =>
-      endHttpServerSpan(span, status, completed)) as EndServerSpan;
-    end.span = span;
-    onRecording(end);
-  }
-  context.with(trace.setSpan(parent, span), handle);
+  return attributes;
 }
 
 /**

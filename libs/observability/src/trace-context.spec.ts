@@ -1,21 +1,22 @@
 import { ROOT_CONTEXT, TraceFlags, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { AlwaysOnSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { activeTraceIds, sampledTraceId } from './trace-context';
-import { LeanTracerProvider } from './tracing/lean-tracer';
-import { samplerFromEnv } from './tracing/sampler';
 
 const traceId = '0af7651916cd43dd8448eb211c80319c';
 const spanId = 'b7ad6b7169203331';
 
 describe('trace ids of the active span', () => {
-  const tracer = new LeanTracerProvider(samplerFromEnv('always_on', undefined), {
-    add: () => undefined,
-  }).getTracer('test');
+  const provider = new TracerProvider({ sampler: new AlwaysOnSampler() });
+  const tracer = provider.getTracer('test');
 
   beforeAll(() => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   });
-  afterAll(() => context.disable());
+  afterAll(async () => {
+    context.disable();
+    await provider.shutdown();
+  });
 
   const parent = (traceFlags: number) =>
     trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags });

@@ -1,5 +1,6 @@
+import { context, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
 import { otelSchema } from './otel-config';
-import { parseKeyValues, tracesEndpoint, tracingMode } from './tracing';
+import { type Tracing, startTracing, tracingMode } from './tracing';
 
 const config = (env: Record<string, string>) => otelSchema('web').parse(env);
 
@@ -22,39 +23,95 @@ describe('tracingMode', () => {
   });
 });
 
-describe('tracesEndpoint', () => {
-  it('appends /v1/traces to the base endpoint, takes the traces endpoint as is', () => {
-    expect(tracesEndpoint(config({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }))).toBe(
-      'http://c:4318/v1/traces',
-    );
+describe('the OTEL_* schema', () => {
+  it('takes every OTLP protocol and propagator the SDK knows', () => {
     expect(
-      tracesEndpoint(
-        config({
-          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:4318/custom',
-        }),
-      ),
-    ).toBe('http://t:4318/custom');
-    expect(tracesEndpoint(config({}))).toBeUndefined();
-  });
-});
-
-describe('parseKeyValues', () => {
-  it('reads key=value lists with percent-encoded values', () => {
-    expect(parseKeyValues('a=1, b = two%20words ,c=x%3Dy')).toEqual({
-      a: '1',
-      b: 'two words',
-      c: 'x=y',
+      config({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_PROPAGATORS: 'tracecontext, baggage,b3multi',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      }),
+    ).toMatchObject({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
     });
-    expect(parseKeyValues(undefined)).toEqual({});
   });
 
-  it('is validated with the configuration', () => {
+  it('refuses what the SDK would ignore with a warning', () => {
     expect(() => config({ OTEL_RESOURCE_ATTRIBUTES: 'no-equals-sign' })).toThrow(
       /must be key=value/,
     );
-    expect(() => config({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
-      /only http\/protobuf is supported/,
+    expect(() => config({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http' })).toThrow(
+      /must be grpc, http\/protobuf or http\/json/,
     );
+    expect(() => config({ OTEL_PROPAGATORS: 'tracecontext,jaeger' })).toThrow(
+      /comma-separated list of tracecontext, baggage, b3, b3multi, none/,
+    );
+    expect(() => config({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow();
+    expect(() => config({ OTEL_BSP_MAX_QUEUE_SIZE: '0' })).toThrow();
+  });
+});
+
+/**
+ * startTracing for real (NodeSDK) in the modes that send nothing. Exporting is covered by the
+ * apps' process e2e specs: the OTLP exporters load their HTTP agent with a dynamic import(),
+ * which jest's module sandbox refuses.
+ */
+describe('startTracing', () => {
+  const saved = { ...process.env };
+  let tracing: Tracing | undefined;
+
+  function start(env: Record<string, string>): Tracing {
+    Object.assign(process.env, env);
+    tracing = startTracing({ defaultServiceName: 'web', config: config(env) });
+    return tracing;
+  }
+
+  afterEach(async () => {
+    await tracing?.shutdown();
+    tracing = undefined;
+    process.env = { ...saved };
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
+
+  const tracer = () => trace.getTracer('spec');
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+  it('records nothing without an exporter, yet passes the caller’s context on', () => {
+    expect(start({}).mode).toBe('propagate');
+    const parent = propagation.extract(context.active(), { traceparent });
+    const span = tracer().startSpan('GET', {}, parent);
+    expect(span.isRecording()).toBe(false);
+    const carrier: Record<string, string> = {};
+    propagation.inject(trace.setSpan(parent, span), carrier);
+    expect(carrier).toEqual({ traceparent });
+    // The SDK's default propagators: W3C trace context and baggage.
+    expect(propagation.fields()).toEqual(['traceparent', 'tracestate', 'baggage']);
+  });
+
+  it('records nothing with OTEL_TRACES_EXPORTER=none, even with an endpoint', () => {
+    start({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(tracing!.mode).toBe('propagate');
+    expect(tracer().startSpan('GET').isRecording()).toBe(false);
+  });
+
+  it('follows OTEL_PROPAGATORS', () => {
+    start({ OTEL_PROPAGATORS: 'b3' });
+    expect(propagation.fields()).toEqual(['b3']);
+  });
+
+  it('does nothing at all with OTEL_SDK_DISABLED=true', () => {
+    start({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(tracing!.mode).toBe('disabled');
+    expect(propagation.fields()).toEqual([]);
+    const span = tracer().startSpan(
+      'GET',
+      {},
+      propagation.extract(context.active(), { traceparent }),
+    );
+    expect(isSpanContextValid(span.spanContext())).toBe(false);
   });
 });

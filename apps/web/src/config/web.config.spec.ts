@@ -16,11 +16,8 @@ describe('webConfigSchema', () => {
       SHUTDOWN_DELAY_MS: 3000,
       SHUTDOWN_TIMEOUT_MS: 5000,
       OTEL_SERVICE_NAME: 'web',
+      // The SDK's defaults (timeouts, batch sizes) are the SDK's: nothing of ours to fill in.
       OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_TIMEOUT: 10_000,
-      OTEL_BSP_SCHEDULE_DELAY: 5000,
-      OTEL_BSP_MAX_QUEUE_SIZE: 2048,
-      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 512,
     });
   });
 

@@ -1,4 +1,5 @@
 import { Counter, Registry, type RegistryContentType, collectDefaultMetrics } from 'prom-client';
+import { type SpanDropReason, spanDrops } from '../span-drops';
 
 /** A registry that can be rendered in either exposition format. */
 export type MetricsRegistry = Registry<RegistryContentType>;
@@ -22,7 +23,28 @@ export function createMetricsRegistry(): MetricsRegistry {
   registry.setContentType(OPENMETRICS_CONTENT_TYPE);
   collectDefaultMetrics({ register: registry });
   removeMisnamedDefaultGauges(registry);
+  registerSpanDrops(registry);
   return registry;
+}
+
+/**
+ * `otel_sdk_spans_dropped_total{reason}`: spans this process recorded that never reached the
+ * collector, as the SDK's batch processor reported them (tracing.ts). Both reasons are
+ * present from the start (at 0) so an alert's rate has a series to work on.
+ */
+function registerSpanDrops(registry: MetricsRegistry): void {
+  const reasons = Object.keys(spanDrops) as SpanDropReason[];
+  new Counter({
+    name: 'otel_sdk_spans_dropped_total',
+    help: 'Spans recorded but not delivered, by reason (queue_full: the batch processor queue held OTEL_BSP_MAX_QUEUE_SIZE spans; export_failed: the exporter gave up on a batch, retries and timeout included).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      // Cumulative in this process; a counter has no set(), so it is rebuilt at each scrape.
+      this.reset();
+      for (const reason of reasons) this.inc({ reason }, spanDrops[reason]);
+    },
+  });
 }
 
 /**
