@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '@app/config';
 import {
   PrometheusServer,
+  prometheusTool,
   RedisServer,
   type WebProcess,
   waitFor,
@@ -494,7 +495,11 @@ describe('Kubernetes manifests: policies over the built objects', () => {
         "static_configs:\n$1- targets: ['127.0.0.1:1']\n",
       );
       writeFileSync(join(dir, 'prometheus.yml'), checkable);
-      const { stdout } = await run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
+      const { stdout } = await run(prometheusTool('promtool'), [
+        'check',
+        'config',
+        join(dir, 'prometheus.yml'),
+      ]);
       expect(stdout).toContain('SUCCESS: 6 rules found');
     } finally {
       rmSync(dir, { recursive: true, force: true });
