@@ -9,6 +9,7 @@ import { prometheusTool } from '@app/testing';
 import { gatewayConfigSchema } from '../../apps/gateway/src/config/gateway.config';
 import { webConfigSchema } from '../../apps/web/src/config/web.config';
 import { dashboardFiles } from '../grafana/src/dashboards';
+import { dockerfileBaseImages } from './docker';
 import { ROOT, type PrometheusConfig, compose, envOf, readYaml } from './stack';
 
 const run = promisify(execFile);
@@ -251,7 +252,7 @@ describe('docker compose stack (static checks)', () => {
     }
   });
 
-  it('pins every image, runs the apps as node:24 non-root, hardens what runs, publishes nothing it should not', () => {
+  it('pins every image, runs the apps on the .nvmrc Node as non-root, hardens what runs, publishes nothing it should not', () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.image && !service.build)
         expect([name, service.image]).toEqual([
@@ -260,7 +261,12 @@ describe('docker compose stack (static checks)', () => {
         ]);
     }
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-[\w-]+$/m);
+    // The base image(s) the Dockerfile names are the Node major of .nvmrc (what CI and `npm
+    // start` run), whatever the form (`ARG NODE_IMAGE=` or FROM lines).
+    const major = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim().replace(/^v/, '');
+    const bases = dockerfileBaseImages();
+    expect(bases.length).toBeGreaterThan(0);
+    for (const base of bases) expect(base).toMatch(new RegExp(`^node:${major}-[\\w-]+$`));
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(services.redis.ports).toBeUndefined();
