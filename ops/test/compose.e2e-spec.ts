@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '@app/config';
 import { EXEMPLAR_TRACE_ID_LABEL } from '@app/observability';
+import { prometheusTool } from '@app/testing';
 import { gatewayConfigSchema } from '../../apps/gateway/src/config/gateway.config';
 import { webConfigSchema } from '../../apps/web/src/config/web.config';
 import { dashboardFiles } from '../grafana/src/dashboards';
+import { dockerfileBaseImages } from './docker';
 import { ROOT, type PrometheusConfig, compose, envOf, readYaml } from './stack';
 
 const run = promisify(execFile);
@@ -15,7 +17,8 @@ const run = promisify(execFile);
 /**
  * Without an engine, in seconds (`npm run test:stack` starts the stack for real): checking
  * everything the stack is made of:
- * the compose file parses (docker-compose 1.29), every file and variable it names is real,
+ * the compose file passes Compose v2's own check (`docker compose config`), every file and
+ * variable it names is real,
  * Prometheus targets and Grafana datasources point at real services, and promtool passes.
  */
 describe('docker compose stack (static checks)', () => {
@@ -23,15 +26,16 @@ describe('docker compose stack (static checks)', () => {
   const services = stack.services;
   const webs = ['web1', 'web2', 'web3'];
 
-  it('passes `docker-compose config` (v1.29), with and without the loadtest profile', async () => {
-    // Compose v1.29 predates the top-level `name:` key; this file does not use it.
-    await expect(run('docker-compose', ['config', '-q'], { cwd: ROOT })).resolves.toEqual({
+  it('passes `docker compose config` (Compose v2), with and without the loadtest profile', async () => {
+    const { stdout: version } = await run('docker', ['compose', 'version', '--short']);
+    expect(version).toMatch(/^v?2\./);
+    await expect(run('docker', ['compose', 'config', '--quiet'], { cwd: ROOT })).resolves.toEqual({
       stdout: '',
       stderr: '',
     });
     const { stdout } = await run(
-      'docker-compose',
-      ['--profile', 'loadtest', 'config', '--services'],
+      'docker',
+      ['compose', '--profile', 'loadtest', 'config', '--services'],
       { cwd: ROOT },
     );
     expect(stdout.trim().split('\n').sort()).toEqual([
@@ -52,6 +56,73 @@ describe('docker compose stack (static checks)', () => {
     expect(compose().services.k6.depends_on).toEqual({
       gateway: { condition: 'service_healthy' },
       prometheus: { condition: 'service_started' },
+    });
+  });
+
+  it("pins this year's releases, the lines the configs are written for", () => {
+    const images = Object.fromEntries(
+      Object.entries(services)
+        .filter(([, service]) => !service.build)
+        .map(([name, service]) => [name, service.image]),
+    );
+    expect(images).toEqual({
+      redis: expect.stringMatching(/^redis:8\.0\.\d+-alpine$/),
+      'otel-collector': expect.stringMatching(
+        /^otel\/opentelemetry-collector-contrib:0\.1[5-9]\d\.\d+$/,
+      ),
+      tempo: expect.stringMatching(/^grafana\/tempo:3\.\d+\.\d+$/),
+      prometheus: expect.stringMatching(/^prom\/prometheus:v3\.5\.\d+$/),
+      grafana: expect.stringMatching(/^grafana\/grafana:13\.\d+\.\d+$/),
+      k6: expect.stringMatching(/^grafana\/k6:2\.\d+\.\d+$/),
+    });
+  });
+
+  it('names the collector exporter by its current type (otlp_grpc; `otlp` is a deprecated alias)', () => {
+    const collector = readYaml<{
+      exporters: Record<string, unknown>;
+      service: { pipelines: Record<string, { exporters: string[] }> };
+    }>('ops/otel-collector/config.yaml');
+    expect(Object.keys(collector.exporters)).toEqual(['otlp_grpc/tempo']);
+    expect(collector.service.pipelines.traces.exporters).toEqual(['otlp_grpc/tempo']);
+  });
+
+  it('writes Tempo 3 single-binary config: only blocks Tempo 3 knows (it refuses unknown keys)', () => {
+    const tempo = readYaml<Record<string, unknown>>('ops/tempo/tempo.yaml');
+    // Tempo v3.0.3 cmd/tempo/app/config.go: the top-level keys of Config (no ingester, compactor).
+    const known = [
+      'target',
+      'auth_enabled',
+      'multitenancy_enabled',
+      'shutdown_delay',
+      'stream_over_http_enabled',
+      'http_api_prefix',
+      'enable_go_runtime_metrics',
+      'span_profiling',
+      'memory',
+      'server',
+      'internal_server',
+      'distributor',
+      'metrics_generator_client',
+      'live_store_client',
+      'querier',
+      'query_frontend',
+      'metrics_generator',
+      'ingest',
+      'block_builder',
+      'storage',
+      'overrides',
+      'memberlist',
+      'usage_report',
+      'cache',
+      'backend_scheduler',
+      'backend_scheduler_client',
+      'backend_worker',
+      'live_store',
+    ];
+    expect(Object.keys(tempo).filter((key) => !known.includes(key))).toEqual([]);
+    expect(tempo).toMatchObject({
+      backend_scheduler: { provider: { compaction: { compaction: { block_retention: '24h' } } } },
+      backend_worker: { compaction: { block_retention: '24h' } },
     });
   });
 
@@ -181,7 +252,7 @@ describe('docker compose stack (static checks)', () => {
     }
   });
 
-  it('pins every image, runs the apps as node:26 non-root, hardens what runs, publishes nothing it should not', () => {
+  it('pins every image, runs the apps on the .nvmrc Node as non-root, hardens what runs, publishes nothing it should not', () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.image && !service.build)
         expect([name, service.image]).toEqual([
@@ -190,7 +261,12 @@ describe('docker compose stack (static checks)', () => {
         ]);
     }
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:26-trixie-slim$/m);
+    // The base image(s) the Dockerfile names are the Node major of .nvmrc (what CI and `npm
+    // start` run), whatever the form (`ARG NODE_IMAGE=` or FROM lines).
+    const major = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim().replace(/^v/, '');
+    const bases = dockerfileBaseImages();
+    expect(bases.length).toBeGreaterThan(0);
+    for (const base of bases) expect(base).toMatch(new RegExp(`^node:${major}-[\\w-]+$`));
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(services.redis.ports).toBeUndefined();
@@ -249,14 +325,22 @@ describe('docker compose stack (static checks)', () => {
         join(ROOT, 'ops/prometheus/alerts.yml'),
       );
       writeFileSync(join(dir, 'prometheus.yml'), config);
-      const { stdout } = await run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
+      const { stdout } = await run(prometheusTool('promtool'), [
+        'check',
+        'config',
+        join(dir, 'prometheus.yml'),
+      ]);
       expect(stdout).toContain('SUCCESS: 7 rules found');
     });
 
     it('passes the alert rules’ unit tests', async () => {
-      const { stdout } = await run('promtool', ['test', 'rules', 'alerts.test.yml'], {
-        cwd: join(ROOT, 'ops/prometheus'),
-      });
+      const { stdout } = await run(
+        prometheusTool('promtool'),
+        ['test', 'rules', 'alerts.test.yml'],
+        {
+          cwd: join(ROOT, 'ops/prometheus'),
+        },
+      );
       expect(stdout).toContain('SUCCESS');
     });
   });

@@ -7,12 +7,13 @@ import {
   RedisServer,
   freePort,
   OtlpSink,
+  promtoolPushMetrics,
   startWebProcesses,
   waitFor,
 } from '@app/testing';
 import { DASHBOARDS } from '../grafana/src/dashboards';
 import { localPrometheusConfig } from '../local/prometheus-config';
-import { ROOT } from './stack';
+import { ROOT, compose } from './stack';
 
 /** What Grafana substitutes for template variables and interval macros. */
 function fill(expr: string): string {
@@ -21,6 +22,13 @@ function fill(expr: string): string {
     .replace(/\$__range/g, '5m')
     .replace(/\$__interval/g, '5s')
     .replace(/\$(upstream|node|testid)\b/g, '.*');
+}
+
+/** The flags compose gives Prometheus that change what it accepts (features, receivers). */
+function composeFeatureFlags(): string[] {
+  return (compose().services.prometheus.command ?? []).filter(
+    (flag) => flag.startsWith('--enable-feature=') || flag.startsWith('--web.enable-'),
+  );
 }
 
 /**
@@ -67,7 +75,7 @@ describe('Grafana dashboards against live Prometheus data', () => {
         ruleFiles: [join(ROOT, 'ops/prometheus/alerts.yml')],
       },
     );
-    prometheus = await PrometheusServer.start(config, ['--enable-feature=exemplar-storage']);
+    prometheus = await PrometheusServer.start(config, composeFeatureFlags());
 
     // Prometheus applies discovered targets a few seconds after start: wait until it scrapes
     // all four, then send traffic over a few scrapes so rates have samples on both sides.
@@ -147,6 +155,15 @@ describe('Grafana dashboards against live Prometheus data', () => {
     });
   }
 
+  it('runs with the feature flags compose passes', () => {
+    expect(composeFeatureFlags()).toEqual([
+      '--enable-feature=exemplar-storage',
+      '--web.enable-remote-write-receiver',
+    ]);
+  });
+
+  // Exemplars travel only in OpenMetrics: finding them is also Prometheus negotiating
+  // OpenMetrics with the apps (Prometheus 3 asks for it first; the apps honour the Accept).
   it('stores trace exemplars under the label Grafana follows to Tempo', async () => {
     const params = new URLSearchParams({
       query: 'gateway_request_duration_seconds_bucket',
@@ -162,6 +179,18 @@ describe('Grafana dashboards against live Prometheus data', () => {
     );
     expect(labels.length).toBeGreaterThan(0);
     for (const keys of labels) expect(keys).toEqual([EXEMPLAR_TRACE_ID_LABEL]);
+  });
+
+  it('accepts remote writes, as k6 and Tempo send them (--web.enable-remote-write-receiver)', async () => {
+    await promtoolPushMetrics(
+      `${prometheus.url}/api/v1/write`,
+      '# TYPE oc_remote_write_probe gauge\noc_remote_write_probe{source="test"} 42\n',
+    );
+    const value = await waitFor(() => prometheus.value('oc_remote_write_probe{source="test"}'), {
+      timeoutMs: 10_000,
+      what: 'the pushed sample',
+    });
+    expect(value).toBe(42);
   });
 
   it('loads the alert rules and keeps them quiet on a healthy 1:2:3 cluster', async () => {

@@ -1,5 +1,6 @@
-// Driving the compose stack through Debian's docker-compose (v1) and the docker CLI, for
-// `npm run test:stack`. Tests reach containers only through published ports on 127.0.0.1;
+// Driving the compose stack through `docker compose` (Compose v2, the CLI plugin
+// scripts/ensure-system-deps.sh installs) and the docker CLI, for `npm run test:stack`: the
+// commands the README gives users. Tests reach containers only through published ports on 127.0.0.1;
 // these helpers are for starting, inspecting and stopping them.
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,22 +25,22 @@ export const PUBLISHED = { gateway: 8080, admin: 8081, prometheus: 9090 } as con
 const env = {
   ...process.env,
   COMPOSE_PROJECT_NAME: PROJECT,
-  // The classic builder unless the caller chose BuildKit (it needs the dockerfile frontend image
-  // from Docker Hub, out of reach here).
+  // The classic builder unless the caller chose BuildKit (the Dockerfile's `# syntax=` frontend
+  // image comes from Docker Hub, out of reach here).
   DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '0',
-  COMPOSE_DOCKER_CLI_BUILD: process.env.COMPOSE_DOCKER_CLI_BUILD ?? '0',
 };
 
 const MiB = 1024 * 1024;
 
+/** `docker compose <args>`, as a user types it; rejects with compose's stderr. */
 export async function dockerCompose(args: string[], timeoutMs = 120_000): Promise<string> {
-  const { stdout } = await run('docker-compose', ['--no-ansi', ...args], {
+  const { stdout } = await run('docker', ['compose', '--ansi', 'never', ...args], {
     cwd: ROOT,
     env,
     timeout: timeoutMs,
     maxBuffer: 64 * MiB,
   }).catch((err: Error & { stderr?: string }) => {
-    throw new Error(`docker-compose ${args.join(' ')}: ${err.message}\n${err.stderr ?? ''}`);
+    throw new Error(`docker compose ${args.join(' ')}: ${err.message}\n${err.stderr ?? ''}`);
   });
   return stdout;
 }
@@ -49,9 +50,9 @@ export async function docker(args: string[], timeoutMs = 60_000): Promise<string
   return stdout;
 }
 
-/** The container id of a service (one container each in this stack). */
+/** The container id of a service (one container each in this stack), running or not. */
 export async function containerOf(service: string): Promise<string> {
-  const id = (await dockerCompose(['ps', '-q', service])).trim();
+  const id = (await dockerCompose(['ps', '--all', '-q', service])).trim();
   if (!id) throw new Error(`no container for ${service}`);
   return id;
 }
@@ -81,6 +82,20 @@ export async function leftovers(): Promise<string[]> {
     docker(['volume', 'ls', '--filter', label, '--format', 'volume {{.Name}}']),
   ]);
   return lists.flatMap((list) => list.split('\n').filter(Boolean));
+}
+
+/**
+ * The images the Dockerfile builds FROM: its `ARG NODE_IMAGE=` default and FROM lines naming an
+ * image (not a variable, not an earlier stage) — what scripts/stack/stand-ins.sh reads too.
+ */
+export function dockerfileBaseImages(): string[] {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const stages = new Set([...text.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map((m) => m[1]));
+  const images = [
+    ...[...text.matchAll(/^ARG NODE_IMAGE=(\S+)$/gm)].map((m) => m[1]),
+    ...[...text.matchAll(/^FROM\s+(\S+)/gim)].map((m) => m[1]),
+  ].filter((image) => !image.includes('$') && !stages.has(image));
+  return [...new Set(images)];
 }
 
 /** Images compose uses that are local stand-ins (label set by scripts/stack/stand-ins.sh). */

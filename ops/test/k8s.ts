@@ -140,8 +140,8 @@ const POD_DISCOVERY =
 
 /**
  * The Kubernetes Prometheus config with its pod discovery swapped for `discovery` (YAML lines
- * under the same key indentation, `$1` for it): Debian's prometheus and promtool are built
- * without Kubernetes discovery. Throws when nothing was swapped.
+ * under the same key indentation, `$1` for it), for a live Prometheus with no cluster to
+ * discover. Throws when nothing was swapped.
  */
 export function withDiscovery(config: string, discovery: string): string {
   const swapped = config.replace(POD_DISCOVERY, discovery);

@@ -4,6 +4,7 @@ export * from './redis-server';
 export * from './wait';
 export * from './node-process';
 export * from './promtool';
+export * from './prometheus-tools';
 export * from './prometheus-server';
 export * from './steady-load';
 export * from './web-process';

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { prometheusTool } from './prometheus-tools';
 import { waitFor } from './wait';
 
 export interface PromQueryResult {
@@ -14,7 +15,7 @@ export interface PromQueryResult {
   };
 }
 
-/** A real `prometheus` on an ephemeral port with its own storage, for live query tests. */
+/** A real `prometheus` (3.5, as compose pins) on an ephemeral port with its own storage, for live query tests. */
 export class PrometheusServer {
   private constructor(
     readonly port: number,
@@ -28,7 +29,7 @@ export class PrometheusServer {
     writeFileSync(join(dir, 'prometheus.yml'), configYaml);
     const port = await freePort();
     const child = spawn(
-      'prometheus',
+      prometheusTool('prometheus'),
       [
         `--config.file=${join(dir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${join(dir, 'data')}`,

