@@ -11,3 +11,5 @@ export * from './otlp-sink';
 export * from './raw-request';
 export * from './gateway-process';
 export * from './black-hole';
+export * from './recording-upstream';
+export * from './nginx-server';

@@ -79,7 +79,10 @@ export const gatewayConfigSchema = z
      * even when Redis stalls, so only a node that is itself stuck (or gone) gets near it.
      */
     UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt(750),
-    /** Longest silence between two body chunks from the upstream (proxy_read_timeout). */
+    /**
+     * Longest silence between two body chunks from the upstream (proxy_read_timeout); and
+     * longest the upstream may leave a streamed request body unread (proxy_send_timeout).
+     */
     UPSTREAM_BODY_TIMEOUT_MS: positiveInt(60_000),
     /** Idle keep-alive connections to an upstream close after this (upstream keepalive_timeout). */
     UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(30_000),
@@ -88,6 +91,18 @@ export const gatewayConfigSchema = z
 
     /** client_max_body_size: larger request bodies get 413. */
     MAX_BODY_BYTES: nonNegativeInt(1024 * 1024),
+    /**
+     * Request bodies up to this many bytes are read whole before an upstream is picked (nginx
+     * proxy_request_buffering on; client_body_buffer_size): a slow or stalled client costs no
+     * upstream anything, and the body can be sent again on a retry. Larger bodies are streamed
+     * (docs/gateway.md, "Request bodies"); 0 streams every body.
+     */
+    CLIENT_BODY_BUFFER_BYTES: nonNegativeInt(64 * 1024),
+    /**
+     * client_body_timeout: longest wait for the client's next body bytes, buffered or streamed.
+     * Past it: 408 CLIENT_BODY_TIMEOUT, the client's fault (never the upstream's).
+     */
+    CLIENT_BODY_TIMEOUT_MS: positiveInt(60_000),
     /** client_header_timeout: a client must send its headers within this (slowloris). */
     CLIENT_HEADER_TIMEOUT_MS: positiveInt(10_000),
     /** keepalive_timeout towards clients. */

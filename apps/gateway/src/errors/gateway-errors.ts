@@ -1,121 +1,189 @@
 import { errorBody } from '@app/observability';
 
 /**
- * Every failure the gateway answers itself, with its stable code and status. Bodies are
- * `{"error":CODE,"message":…}`. Transport errors become these in {@link fromTransportError},
- * the only place that knows undici's and Node's error codes.
+ * Whose fault a failure is (STYLE.md, "Faults: whose is it"): only `upstream` faults count
+ * toward passive ejection and may be retried; `client` faults are answered 4xx (or the
+ * connection closed) and counted by reason; `gateway` faults are our own bugs or limits.
+ */
+export type Fault = 'client' | 'upstream' | 'gateway';
+
+/**
+ * Every failure the gateway answers itself: its stable code, status, whose fault it is, and
+ * whether another upstream may be tried (nginx `proxy_next_upstream error timeout`; whether it
+ * is, is the retry rule's call: proxy/retry-rule.ts). Policy as data: nothing elsewhere decides
+ * these from a code. Bodies are `{"error":CODE,"message":…}`. Transport errors become these in
+ * transport-failures.ts, the only place that knows undici's and Node's error codes.
  */
 export const GATEWAY_ERRORS = {
   /** Connecting failed or the connection broke before a response, on every try. */
-  UPSTREAM_UNAVAILABLE: { status: 502, message: 'The upstream could not be reached.' },
-  /** No response headers in time (connect, headers or retry-budget timeout). */
-  UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream did not answer in time.' },
+  UPSTREAM_UNAVAILABLE: {
+    status: 502,
+    fault: 'upstream',
+    retryable: true,
+    message: 'The upstream could not be reached.',
+  },
+  /** No response headers in time (connect, headers or retry-budget timeout), or it stopped reading the request body. */
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    fault: 'upstream',
+    retryable: true,
+    message: 'The upstream did not answer in time.',
+  },
+  /** The upstream's answer was not valid HTTP/1.1 (a parse error, a body shorter than declared). */
+  UPSTREAM_INVALID_RESPONSE: {
+    status: 502,
+    fault: 'upstream',
+    retryable: false,
+    message: 'The upstream sent an invalid response.',
+  },
   /** Every upstream is ejected (passive or active health) or none is configured/resolved. */
-  NO_HEALTHY_UPSTREAM: { status: 503, message: 'No healthy upstream is available.' },
+  NO_HEALTHY_UPSTREAM: {
+    status: 503,
+    fault: 'upstream',
+    retryable: false,
+    message: 'No healthy upstream is available.',
+  },
   /** The request body is larger than MAX_BODY_BYTES (nginx client_max_body_size). */
-  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  BODY_TOO_LARGE: {
+    status: 413,
+    fault: 'client',
+    closes: true,
+    retryable: false,
+    message: 'The request body is too large.',
+  },
+  /** No request body data for CLIENT_BODY_TIMEOUT_MS (nginx client_body_timeout). */
+  CLIENT_BODY_TIMEOUT: {
+    status: 408,
+    fault: 'client',
+    closes: true,
+    retryable: false,
+    message: 'The request body did not arrive in time.',
+  },
+  /** The request's framing is not valid HTTP/1.1 (RFC 9112 §6: Transfer-Encoding in HTTP/1.0, …). */
+  INVALID_FRAMING: {
+    status: 400,
+    fault: 'client',
+    closes: true,
+    retryable: false,
+    message: 'The request message framing is invalid.',
+  },
+  /** A transfer coding other than `chunked` (RFC 9112 §6.1; nginx answers 501 too). */
+  UNSUPPORTED_TRANSFER_CODING: {
+    status: 501,
+    fault: 'client',
+    closes: true,
+    retryable: false,
+    message: 'Only the chunked transfer coding is supported.',
+  },
+  /** The request target is not one the gateway forwards (`*`, bad percent-encoding, a scheme other than http(s)). */
+  INVALID_TARGET: {
+    status: 400,
+    fault: 'client',
+    closes: true,
+    retryable: false,
+    message: 'The request target is invalid.',
+  },
+  /** An HTTP version other than 1.x on an HTTP/1 connection (RFC 9110 §15.6.6; nginx 505 too). */
+  HTTP_VERSION_NOT_SUPPORTED: {
+    status: 505,
+    fault: 'client',
+    closes: true,
+    retryable: false,
+    message: 'Only HTTP/1.x is served here.',
+  },
   /** A request the gateway will not forward (a malformed Host header). */
-  BAD_REQUEST: { status: 400, message: 'The Host header is not a valid host[:port].' },
+  BAD_REQUEST: {
+    status: 400,
+    fault: 'client',
+    retryable: false,
+    message: 'The Host header is not a valid host[:port].',
+  },
   /** Admin paths are served on the admin port only, never through the data plane; and any
    * unknown path of the admin port. */
-  NOT_FOUND: { status: 404, message: 'Not found.' },
+  NOT_FOUND: { status: 404, fault: 'client', retryable: false, message: 'Not found.' },
   /** Admin port: any other client mistake (an unparsable request). */
-  MALFORMED_REQUEST: { status: 400, message: 'Malformed request.' },
-  /** Admin port: the path exists with other methods (listed in `Allow`). */
-  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
+  MALFORMED_REQUEST: {
+    status: 400,
+    fault: 'client',
+    retryable: false,
+    message: 'Malformed request.',
+  },
+  /** Admin port: the path exists with other methods (listed in `Allow`); data port: CONNECT (the gateway is no forward proxy). */
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    fault: 'client',
+    retryable: false,
+    message: 'Method not allowed.',
+  },
   /** Admin port: LIVE_MAX_CLIENTS live view streams are open already. */
-  TOO_MANY_CLIENTS: { status: 503, message: 'Too many live view connections.' },
-  /** A bug in the gateway (logged); the process keeps serving. */
-  INTERNAL_ERROR: { status: 500, message: 'Internal error.' },
+  TOO_MANY_CLIENTS: {
+    status: 503,
+    fault: 'gateway',
+    retryable: false,
+    message: 'Too many live view connections.',
+  },
+  /** A bug in the gateway, or a failure no row of transport-failures.ts knows (logged); the process keeps serving. */
+  INTERNAL_ERROR: { status: 500, fault: 'gateway', retryable: false, message: 'Internal error.' },
   /** The client went away before the answer (nginx's 499); never sent, only counted. */
-  CLIENT_CLOSED_REQUEST: { status: 499, message: 'The client closed the request.' },
-} as const;
+  CLIENT_CLOSED_REQUEST: {
+    status: 499,
+    fault: 'client',
+    retryable: false,
+    message: 'The client closed the request.',
+  },
+} as const satisfies Record<
+  string,
+  {
+    status: number;
+    fault: Fault;
+    retryable: boolean;
+    /** The client's connection is closed after this answer: what follows on it cannot be trusted or was not read (RFC 9112 §6.3, §9.6). */
+    closes?: true;
+    message: string;
+  }
+>;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
 
-export interface GatewayErrorOptions {
-  /** The failure may be tried again on another upstream (nginx proxy_next_upstream error
-   * timeout); whether it is, is the retry rule's call (proxy/retry-rule.ts). */
-  retryable?: boolean;
-  /** It counts against the upstream's health (max_fails). */
-  upstreamFault?: boolean;
-  cause?: unknown;
-}
+/** The codes that are the client's fault: the series of gateway_client_faults_total. */
+export const CLIENT_FAULT_CODES = (Object.keys(GATEWAY_ERRORS) as GatewayErrorCode[]).filter(
+  (code) => GATEWAY_ERRORS[code].fault === 'client',
+);
 
 export class GatewayError extends Error {
-  readonly retryable: boolean;
-  readonly upstreamFault: boolean;
-
   constructor(
     readonly code: GatewayErrorCode,
-    options: GatewayErrorOptions = {},
+    options: { cause?: unknown } = {},
   ) {
     super(GATEWAY_ERRORS[code].message, { cause: options.cause });
     this.name = 'GatewayError';
-    this.retryable = options.retryable ?? false;
-    this.upstreamFault = options.upstreamFault ?? false;
   }
 
   get status(): number {
     return GATEWAY_ERRORS[this.code].status;
   }
 
+  get fault(): Fault {
+    return GATEWAY_ERRORS[this.code].fault;
+  }
+
+  /** It counts against the upstream's health (max_fails) and may be retried. */
+  get upstreamFault(): boolean {
+    return GATEWAY_ERRORS[this.code].fault === 'upstream';
+  }
+
+  /** Another upstream may be tried (the retry rule decides whether it is). */
+  get retryable(): boolean {
+    return GATEWAY_ERRORS[this.code].retryable;
+  }
+
+  /** The answer closes the client's connection. */
+  get closesConnection(): boolean {
+    return 'closes' in GATEWAY_ERRORS[this.code];
+  }
+
   /** The JSON body sent to the client (the shape every app answers errors with). */
   get body(): string {
     return errorBody(this.code, this.message);
   }
-}
-
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET', // "other side closed": reset before the response
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-]);
-
-const TIMED_OUT = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ETIMEDOUT',
-]);
-
-/** Map an error from undici/Node for one upstream attempt to the catalogue. */
-export function fromTransportError(err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
-  const code = errorCode(err);
-  if (code === 'UND_ERR_ABORTED' || (err instanceof Error && err.name === 'AbortError')) {
-    return new GatewayError('CLIENT_CLOSED_REQUEST', { cause: err });
-  }
-  if (code !== undefined && TIMED_OUT.has(code)) {
-    return new GatewayError('UPSTREAM_TIMEOUT', {
-      retryable: true,
-      upstreamFault: true,
-      cause: err,
-    });
-  }
-  if (code !== undefined && UNREACHABLE.has(code)) {
-    return new GatewayError('UPSTREAM_UNAVAILABLE', {
-      retryable: true,
-      upstreamFault: true,
-      cause: err,
-    });
-  }
-  // Unknown transport failure: treat as unreachable (an upstream fault) but do not retry it.
-  return new GatewayError('UPSTREAM_UNAVAILABLE', { upstreamFault: true, cause: err });
-}
-
-function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 3; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

@@ -1,8 +1,10 @@
 import cluster from 'node:cluster';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, type Server, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { ProxyHandler } from './proxy';
+import { hasRequestBody } from './http-exchange';
 import type { DrainState } from './drain-state';
 
 type ServerConfig = Pick<
@@ -37,6 +39,17 @@ export class DataPlane {
         // The whole request (headers and body, not the response) within Node's default 5 min.
         requestTimeout: 300_000,
         keepAliveTimeout: config.CLIENT_KEEPALIVE_TIMEOUT_MS,
+        // RFC 9112 §3.2: a request with two Hosts is answered 400. Joined, two become one value
+        // the Host rule refuses (refusals.ts); and no field a client repeats is silently lost
+        // on its way upstream (Node would keep only the first of some).
+        joinDuplicateHeaders: true,
+        // An upgrade that declares a body is served as a plain request (RFC 9110 §7.8: a
+        // server may ignore Upgrade): its body is read and answered like any other, instead of
+        // bytes that are neither body nor tunnel.
+        shouldUpgradeCallback: (req: IncomingMessage) => !hasRequestBody(req),
+        // insecureHTTPParser stays off (Node's default): llhttp's strict mode refuses obs-fold,
+        // bare LF, Content-Length with Transfer-Encoding and the other ambiguous framings
+        // (docs/gateway.md, "HTTP/1.1 framing").
       },
       proxy.handle,
     );
@@ -47,8 +60,11 @@ export class DataPlane {
         if (this.inFlight === 0) this.drained?.();
       });
     });
-    // Upgrades run the same pipeline as plain requests; only the tail is a tunnel.
+    // Upgrades run the same pipeline as plain requests; only the tail is a tunnel. CONNECT too
+    // (Node hands it over like an upgrade): the pipeline refuses it (refusals.ts).
     this.server.on('upgrade', proxy.handleUpgrade);
+    this.server.on('connect', proxy.handleUpgrade);
+    this.server.on('clientError', onClientError);
   }
 
   get url(): string {
@@ -97,4 +113,26 @@ export class DataPlane {
     await closed;
     return drained;
   }
+}
+
+/** Node's own answers to what llhttp refuses (its defaults), by llhttp's code. */
+const PARSE_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * What Node does with a request llhttp refuses (answer 400, 408 or 431 and close), but for
+ * bytes after a request that asked to close (`Connection: close`, HPE_CLOSED_CONNECTION): RFC
+ * 9112 §9.6 says they are ignored, so the answer in flight to that request is finished
+ * instead of being replaced by a 400 (Node's default cuts it).
+ */
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'HPE_CLOSED_CONNECTION' && !socket.destroyed) return;
+  if (socket.writable && (socket as Socket).bytesWritten === 0) {
+    const status = PARSE_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request';
+    socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy();
 }
