@@ -5,6 +5,8 @@
 #                  tests (package: prometheus)
 #   docker-compose `docker-compose config` validates docker-compose.yml (no engine needed)
 #   chromium       the live view's end-to-end test drives it through playwright-core
+#   nginx          the gateway's differential suite runs the same raw requests through it
+#                  (apps/gateway/test/differential.e2e-spec.ts; /usr/sbin is not on every PATH)
 set -euo pipefail
 
 declare -A package_for=(
@@ -13,11 +15,12 @@ declare -A package_for=(
   [prometheus]=prometheus
   [docker-compose]=docker-compose
   [chromium]=chromium
+  [nginx]=nginx
 )
 
 missing=()
 for binary in "${!package_for[@]}"; do
-  command -v "$binary" >/dev/null 2>&1 || missing+=("${package_for[$binary]}")
+  command -v "$binary" >/dev/null 2>&1 || [ -x "/usr/sbin/$binary" ] || missing+=("${package_for[$binary]}")
 done
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | grep -v '^$' || true)
 
@@ -32,7 +35,9 @@ echo "system deps: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-# The prometheus package starts a service on install; the tests start their own instances.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
-  $sudo systemctl stop prometheus || true
-fi
+# The prometheus and nginx packages start a service on install; the tests start their own instances.
+for service in prometheus nginx; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    $sudo systemctl stop "$service" || true
+  fi
+done
