@@ -49,7 +49,10 @@ describe('differential: the gateway and nginx, same raw requests, same recording
   let upstream: RecordingUpstream;
   let gateway: GatewayApp;
   let nginx: NginxServer;
-  const verdicts = new Map<string, { gateway: Verdict; nginx: Verdict; failures: number }>();
+  const verdicts = new Map<
+    string,
+    { gateway: Verdict; nginx: Verdict; failures: number; gatewayText: string }
+  >();
 
   beforeAll(async () => {
     upstream = await RecordingUpstream.start();
@@ -77,7 +80,8 @@ describe('differential: the gateway and nginx, same raw requests, same recording
     for (const c of CORPUS) {
       const before = await attemptFailures(gateway);
       upstream.reset();
-      const viaGateway = statusesOf(await send(gatewayPort, c.raw));
+      const gatewayText = await send(gatewayPort, c.raw);
+      const viaGateway = statusesOf(gatewayText);
       const gatewayUpstream = upstream.requests.map(recorded);
       const failures = (await attemptFailures(gateway)) - before;
       upstream.reset();
@@ -86,6 +90,7 @@ describe('differential: the gateway and nginx, same raw requests, same recording
         gateway: { statuses: viaGateway, upstream: gatewayUpstream },
         nginx: { statuses: viaNginx, upstream: upstream.requests.map(recorded) },
         failures,
+        gatewayText,
       });
     }
   }, 600_000);
@@ -107,6 +112,8 @@ describe('differential: the gateway and nginx, same raw requests, same recording
     else expect(v.gateway).toEqual(v.nginx);
     if (c.gateway?.statuses) expect(v.gateway.statuses).toEqual(c.gateway.statuses);
     if (c.gateway?.upstream) expect(v.gateway.upstream).toEqual(c.gateway.upstream);
+    for (const part of c.gateway?.contains ?? []) expect(v.gatewayText).toContain(part);
+    for (const part of c.gateway?.lacks ?? []) expect(v.gatewayText).not.toContain(part);
     // No client request counts against the upstream; only a malformed answer may.
     if (!c.gateway?.upstreamFault) expect(v.failures).toBe(0);
   });

@@ -26,6 +26,9 @@ export interface DiffCase {
     statuses?: number[];
     /** `METHOD target body` of each request that reached the upstream. */
     upstream?: string[];
+    /** Bytes the client's answer must contain, and must not (trailers, hints, hop-by-hop fields). */
+    contains?: string[];
+    lacks?: string[];
     /** The upstream is at fault (a malformed answer): it may count against it. Otherwise no attempt may. */
     upstreamFault?: true;
   };
@@ -962,26 +965,32 @@ export const CORPUS: DiffCase[] = [
     name: 'upstream trailers, HTTP/1.1 GET',
     source: 'RFC 9112 §7.1.2',
     raw: get('/r/trailers'),
-    gateway: { statuses: [200] },
+    gateway: {
+      contains: ['Trailer: x-checksum\r\n', '\r\n0\r\nx-checksum: 1\r\n\r\n'],
+      statuses: [200],
+    },
   },
   {
     name: 'upstream trailers, HEAD (issue #20)',
     source: 'RFC 9110 §9.3.2',
     raw: msg(['HEAD /r/trailers HTTP/1.1', HOST, CLOSE]),
-    gateway: { statuses: [200] },
+    gateway: { lacks: ['Trailer'], statuses: [200] },
   },
   {
     name: 'upstream trailers, HTTP/1.0 client (issue #20)',
     source: 'RFC 9112 §7.1.2',
     raw: msg(['GET /r/trailers HTTP/1.0', HOST]),
-    gateway: { statuses: [200] },
+    gateway: { lacks: ['Trailer', 'x-checksum'], statuses: [200] },
   },
   {
     name: 'upstream 103 Early Hints (issue #20)',
     source: 'RFC 8297; RFC 9110 §15.2',
     raw: get('/r/early-hints'),
     intended: WHY.earlyHints,
-    gateway: { statuses: [103, 200] },
+    gateway: {
+      contains: ['HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n'],
+      statuses: [103, 200],
+    },
   },
   {
     name: 'upstream 103 to an HTTP/1.0 client',
@@ -1026,7 +1035,7 @@ export const CORPUS: DiffCase[] = [
     name: 'upstream hop-by-hop fields',
     source: 'RFC 9110 §7.6.1',
     raw: get('/r/hop-by-hop'),
-    gateway: { statuses: [200] },
+    gateway: { lacks: ['X-Secret', 'Keep-Alive: timeout=5'], statuses: [200] },
   },
   {
     name: 'upstream invalid status line',
