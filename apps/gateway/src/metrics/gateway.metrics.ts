@@ -199,4 +199,8 @@ export class GatewayMetrics implements UpstreamEvents {
   }
 
   readmitted(): void {}
+
+  attemptFailed(upstream: Upstream, error: string): void {
+    this.attemptFailures.inc({ upstream: upstream.id, error });
+  }
 }

@@ -32,7 +32,7 @@ import type { GatewayConfig } from '../config/gateway.config';
 import { GatewayError } from '../errors/gateway-errors';
 import { fromTransportError } from '../errors/transport-failures';
 import { type GatewayMetrics, NO_UPSTREAM } from '../metrics/gateway.metrics';
-import type { Upstream } from '../upstreams/upstream';
+import type { AttemptOutcome, Upstream } from '../upstreams/upstream';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { type AccessLog, noAccessLog } from './access-log';
 import type { DrainState } from './drain-state';
@@ -349,7 +349,7 @@ export class ProxyHandler {
       // Only the upstream's faults are its outcome (transport-failures.ts); a client that left
       // meanwhile says nothing about it either way.
       if (error.upstreamFault && !exchange.clientGone)
-        this.report(upstream, { answered: false, error });
+        this.report(upstream, { answered: false, error: error.code });
       span.setAttribute(ATTR_ERROR_TYPE, error.code);
       endSpan(span, err);
       if (exchange.responded) {
@@ -362,25 +362,17 @@ export class ProxyHandler {
   }
 
   /**
-   * An attempt's outcome, reported once, here: to the upstream's passive health, the balancer,
-   * outlier detection (answers only) and the attempt-failure metric (failures only).
+   * An attempt's outcome, reported once, to the upstream (Upstream.report: its passive health,
+   * latency and failure count); the balancer is told as every strategy is (onSuccess/onFailure),
+   * and an answer has outlier detection judge the upstream against its peers.
    */
-  private report(
-    upstream: Upstream,
-    outcome:
-      | { answered: true; ms: number; servedBy: string | undefined }
-      | { answered: false; error: GatewayError },
-  ): void {
+  private report(upstream: Upstream, outcome: AttemptOutcome): void {
     const now = Date.now();
+    upstream.report(outcome, now);
     if (outcome.answered) {
-      upstream.answered(outcome.servedBy);
       this.balancer.onSuccess(upstream);
-      this.outliers.observe(upstream, outcome.ms, this.registry.upstreams, now);
-    } else {
-      upstream.failed(now);
-      this.balancer.onFailure(upstream);
-      this.metrics.attemptFailures.inc({ upstream: upstream.id, error: outcome.error.code });
-    }
+      this.outliers.observe(upstream, this.registry.upstreams, now);
+    } else this.balancer.onFailure(upstream);
   }
 
   private clientSpan(upstream: Upstream, method: string, path: string, attempt: number): Span {
