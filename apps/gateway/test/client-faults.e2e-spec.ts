@@ -137,6 +137,19 @@ describe('client faults are the client’s', () => {
     up.handler = original;
   });
 
+  it("what Node's parser refuses is answered from the catalogue and counted as the client's", async () => {
+    const before = await metric(gateway, 'gateway_client_faults_total{reason="MALFORMED_REQUEST"}');
+    const { socket, answer } = await open(gateway.url);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\nX-A : 1\r\n\r\n');
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(text).toContain('\r\n\r\n{"error":"MALFORMED_REQUEST","message":"Malformed request."}');
+    expect(up.traffic).toEqual([]);
+    expect(await metric(gateway, 'gateway_client_faults_total{reason="MALFORMED_REQUEST"}')).toBe(
+      before + 1,
+    );
+  });
+
   it('an Upgrade that carries a body is served as a plain request', async () => {
     const { socket, answer } = await open(gateway.url);
     socket.write(

@@ -91,6 +91,22 @@ export const GATEWAY_ERRORS = {
     retryable: false,
     message: 'Only HTTP/1.x is served here.',
   },
+  /** Request headers larger than Node's limit (16 KiB; llhttp HPE_HEADER_OVERFLOW). */
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    fault: 'client',
+    closes: true,
+    retryable: false,
+    message: 'The request headers are too large.',
+  },
+  /** Request headers not complete within CLIENT_HEADER_TIMEOUT_MS (nginx client_header_timeout; slowloris). */
+  CLIENT_HEADER_TIMEOUT: {
+    status: 408,
+    fault: 'client',
+    closes: true,
+    retryable: false,
+    message: 'The request headers did not arrive in time.',
+  },
   /** A request the gateway will not forward (a malformed Host header). */
   BAD_REQUEST: {
     status: 400,
@@ -101,7 +117,7 @@ export const GATEWAY_ERRORS = {
   /** Admin paths are served on the admin port only, never through the data plane; and any
    * unknown path of the admin port. */
   NOT_FOUND: { status: 404, fault: 'client', retryable: false, message: 'Not found.' },
-  /** Admin port: any other client mistake (an unparsable request). */
+  /** Any other client mistake: a request Node's parser refuses (data port), an unparsable one (admin port). */
   MALFORMED_REQUEST: {
     status: 400,
     fault: 'client',

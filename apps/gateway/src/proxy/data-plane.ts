@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
-import { type IncomingMessage, type Server, createServer } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type Server, createServer } from 'node:http';
+import { GatewayError } from '../errors/gateway-errors';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -64,7 +65,9 @@ export class DataPlane {
     // (Node hands it over like an upgrade): the pipeline refuses it (refusals.ts).
     this.server.on('upgrade', proxy.handleUpgrade);
     this.server.on('connect', proxy.handleUpgrade);
-    this.server.on('clientError', onClientError);
+    this.server.on('clientError', (err: Error, socket: Duplex) =>
+      onClientError(err, socket, proxy.clientFault),
+    );
   }
 
   get url(): string {
@@ -115,24 +118,35 @@ export class DataPlane {
   }
 }
 
-/** Node's own answers to what llhttp refuses (its defaults), by llhttp's code. */
-const PARSE_ERROR_STATUS: Record<string, string> = {
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+/** What llhttp's (and Node's) refusals are in the catalogue, by their code; any other is MALFORMED_REQUEST. */
+const PARSE_ERRORS: Record<string, GatewayError> = {
+  HPE_HEADER_OVERFLOW: new GatewayError('HEADERS_TOO_LARGE'),
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: new GatewayError('BODY_TOO_LARGE'),
+  ERR_HTTP_REQUEST_TIMEOUT: new GatewayError('CLIENT_HEADER_TIMEOUT'),
 };
+const MALFORMED = new GatewayError('MALFORMED_REQUEST');
 
 /**
- * What Node does with a request llhttp refuses (answer 400, 408 or 431 and close), but for
- * bytes after a request that asked to close (`Connection: close`, HPE_CLOSED_CONNECTION): RFC
- * 9112 §9.6 says they are ignored, so the answer in flight to that request is finished
- * instead of being replaced by a 400 (Node's default cuts it).
+ * A request Node's parser refused (llhttp, strict): answered from the catalogue, counted as the
+ * client's fault, the connection closed — what Node does by default, but in the catalogue's
+ * shape. Except for bytes after a request that asked to close (`Connection: close`,
+ * HPE_CLOSED_CONNECTION): RFC 9112 §9.6 says they are ignored, so the answer in flight to that
+ * request is finished (Node's default cut it and answered 400 instead).
  */
-function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+function onClientError(
+  err: Error & { code?: string },
+  socket: Duplex,
+  fault: (error: GatewayError) => void,
+): void {
   if (err.code === 'HPE_CLOSED_CONNECTION' && !socket.destroyed) return;
+  const error = PARSE_ERRORS[err.code ?? ''] ?? MALFORMED;
+  // A reset or a connection gone mid-request is no answerable mistake.
+  if (err.code !== 'ECONNRESET') fault(error);
   if (socket.writable && (socket as Socket).bytesWritten === 0) {
-    const status = PARSE_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request';
-    socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    const body = error.body;
+    socket.write(
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }

@@ -184,6 +184,9 @@ export class ProxyHandler {
     else this.runOrAnswer500(exchange);
   };
 
+  /** A request that ended by the client's fault before it reached the pipeline (Node's parser refused it). */
+  readonly clientFault = (error: GatewayError): void => this.metrics.clientFault(error.code);
+
   private runOrAnswer500(exchange: Exchange): void {
     // Every expected failure is answered inside run(); this is the net for a bug, so that it
     // costs one request (500 or a cut connection), never the process.
