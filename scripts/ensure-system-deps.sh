@@ -6,6 +6,8 @@
 #     chromium        the live view's end-to-end test drives it through playwright-core
 #     docker.io       the docker CLI (`docker compose`); scripts/stack/engine.sh starts dockerd
 #     debootstrap     the root filesystems of the stack test's stand-in images
+#     nginx           the gateway's differential suite sends the same raw requests through it
+#                     (apps/gateway/test/differential.e2e-spec.ts; /usr/sbin is not on every PATH)
 #   From Debian sid, as static or Go binaries extracted into a folder of our own (never
 #   installed into the machine, whose apt sources stay as they are):
 #     docker-compose  Compose v2, as the docker CLI plugin `docker compose` (the command the
@@ -33,10 +35,11 @@ declare -A package_for=(
   [chromium]=chromium
   [docker]=docker.io
   [debootstrap]=debootstrap
+  [nginx]=nginx
 )
 missing=()
 for binary in "${!package_for[@]}"; do
-  command -v "$binary" >/dev/null 2>&1 || missing+=("${package_for[$binary]}")
+  command -v "$binary" >/dev/null 2>&1 || [ -x "/usr/sbin/$binary" ] || missing+=("${package_for[$binary]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "system deps: installing ${missing[*]}"

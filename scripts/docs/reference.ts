@@ -247,13 +247,16 @@ interface ErrorEntry {
   description?: string;
   retryable?: boolean;
   retryAfterSeconds?: number;
-  upstreamFault?: boolean;
+  /** Whose fault (the gateway's catalogue): only `upstream` counts against an upstream. */
+  fault?: string;
+  /** The answer closes the client's connection. */
+  closes?: boolean;
   logLevel?: string | null;
 }
 
 export function errorTable(
   catalogue: Record<string, ErrorEntry>,
-  options: { upstreamFault?: boolean } = {},
+  options: { fault?: boolean } = {},
 ): string {
   const entries = Object.entries(catalogue).sort(
     ([a, x], [b, y]) => x.status - y.status || a.localeCompare(b),
@@ -263,7 +266,7 @@ export function errorTable(
       'Code',
       'Status',
       'Retryable',
-      ...(options.upstreamFault ? ['Counts against the upstream'] : []),
+      ...(options.fault ? ['Fault', 'Closes'] : []),
       'Logged',
       'When',
     ],
@@ -273,7 +276,7 @@ export function errorTable(
       e.retryable
         ? `yes${e.retryAfterSeconds !== undefined ? ` (\`Retry-After: ${e.retryAfterSeconds}\`)` : ''}`
         : 'no',
-      ...(options.upstreamFault ? [e.upstreamFault ? 'yes' : 'no'] : []),
+      ...(options.fault ? [e.fault ?? '', e.closes ? 'yes' : 'no'] : []),
       e.logLevel ? code(e.logLevel) : '—',
       e.description ?? '',
     ]),
@@ -359,7 +362,7 @@ export function sections(): Record<string, string> {
     'web-metrics': metricsTable(webMetricFamilies()),
     'gateway-metrics': metricsTable(gatewayMetricFamilies()),
     'web-errors': errorTable(WEB_ERRORS),
-    'gateway-errors': errorTable(GATEWAY_ERRORS, { upstreamFault: true }),
+    'gateway-errors': errorTable(GATEWAY_ERRORS, { fault: true }),
     'upstreams-response': shapeTable(upstreamsResponseSchema),
     'hit-event': shapeTable(hitEventSchema),
     'hit-script': `\`\`\`lua\n${HIT_SCRIPT.trim()}\n\`\`\``,

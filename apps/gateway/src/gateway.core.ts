@@ -58,6 +58,7 @@ export class GatewayCore
       readmitted: (upstream: Upstream, reason: EjectionReason) => {
         this.logger.log(`upstream ${upstream.id} back in rotation (${reason})`);
       },
+      attemptFailed: (upstream: Upstream, error: string) => metrics.attemptFailed(upstream, error),
     };
     this.registry = new UpstreamRegistry(config.UPSTREAMS, config, resolver, events, {
       changed: (upstreams) => {

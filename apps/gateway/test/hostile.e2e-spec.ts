@@ -38,6 +38,9 @@ describe('hostile and malformed input', () => {
       UPSTREAMS: `${up.url} max_fails=0`,
       CLIENT_HEADER_TIMEOUT_MS: '500',
       MAX_BODY_BYTES: '65536',
+      // Bodies over 4 KiB are streamed (not read whole first), so that an upload the client
+      // abandons half-way has reached the upstream (the case below).
+      CLIENT_BODY_BUFFER_BYTES: '4096',
     });
   });
 

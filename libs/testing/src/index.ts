@@ -13,3 +13,5 @@ export * from './raw-request';
 export * from './gateway-process';
 export * from './black-hole';
 export * from './reply-swallower';
+export * from './recording-upstream';
+export * from './nginx-server';

@@ -112,12 +112,13 @@ export const gatewayConfigSchema = z
     // only a node that is itself stuck (or gone) gets near it.
     UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt(750).meta({
       description:
-        "Time to the upstream's response headers, per attempt, from dispatch (connecting included). Past it the attempt fails (504 `UPSTREAM_TIMEOUT`), counts against the upstream at once, and an idempotent bodiless request goes to the next upstream.",
+        "Time to the upstream's response headers, per attempt, from the moment the request has been sent (connecting counts too; a client's slow upload does not). Past it the attempt fails (504 `UPSTREAM_TIMEOUT`), counts against the upstream at once, and an idempotent bodiless request goes to the next upstream.",
       nginx: 'proxy_read_timeout (for the first byte)',
     }),
     UPSTREAM_BODY_TIMEOUT_MS: positiveInt(60_000).meta({
-      description: 'Longest silence between two body chunks from the upstream.',
-      nginx: 'proxy_read_timeout',
+      description:
+        'Longest silence between two body chunks from the upstream; and longest the upstream may leave a streamed request body unread (then 504 `UPSTREAM_TIMEOUT`, its fault).',
+      nginx: 'proxy_read_timeout, proxy_send_timeout',
     }),
     UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(30_000).meta({
       description: 'Idle keep-alive connections to an upstream close after this.',
@@ -131,6 +132,16 @@ export const gatewayConfigSchema = z
     MAX_BODY_BYTES: nonNegativeInt(1024 * 1024).meta({
       description: 'Larger request bodies get 413 `BODY_TOO_LARGE`.',
       nginx: 'client_max_body_size',
+    }),
+    CLIENT_BODY_BUFFER_BYTES: nonNegativeInt(64 * 1024).meta({
+      description:
+        'Request bodies up to this many bytes are read whole before an upstream is picked: a slow or stalled client costs no upstream anything, and the body can be sent again on a retry. Larger bodies are streamed (docs/gateway.md, "Request bodies"); 0 streams every body.',
+      nginx: 'proxy_request_buffering on, client_body_buffer_size',
+    }),
+    CLIENT_BODY_TIMEOUT_MS: positiveInt(60_000).meta({
+      description:
+        "Longest wait for the client's next body bytes, buffered or streamed. Past it: 408 `CLIENT_BODY_TIMEOUT`, the client's fault (never the upstream's).",
+      nginx: 'client_body_timeout',
     }),
     CLIENT_HEADER_TIMEOUT_MS: positiveInt(10_000).meta({
       description: 'A client must send its request headers within this (slowloris), else 408.',

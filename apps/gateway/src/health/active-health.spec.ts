@@ -17,7 +17,7 @@ function upstreamAt(port: number): Upstream {
     },
     '127.0.0.1',
     `127.0.0.1:${port}`,
-    { ejected: () => undefined, readmitted: () => undefined },
+    { ejected: () => undefined, readmitted: () => undefined, attemptFailed: () => undefined },
   );
 }
 

@@ -17,14 +17,22 @@ function upstreams(n: number, events: string[]): Upstream[] {
         },
         `10.0.0.${i}`,
         `u${i}`,
-        { ejected: (u, r) => events.push(`${u.id} ${r}`), readmitted: () => undefined },
+        {
+          ejected: (u, r) => events.push(`${u.id} ${r}`),
+          readmitted: () => undefined,
+          attemptFailed: () => undefined,
+        },
       ),
   );
 }
 
 /** `rounds` answers from every upstream, `ms[i]` each. */
 function feed(d: OutlierDetector, all: Upstream[], ms: number[], rounds: number, now = 0) {
-  for (let r = 0; r < rounds; r++) all.forEach((u, i) => d.observe(u, ms[i], all, now));
+  for (let r = 0; r < rounds; r++)
+    all.forEach((u, i) => {
+      u.report({ answered: true, ms: ms[i], servedBy: undefined }, now);
+      d.observe(u, all, now);
+    });
 }
 
 describe('OutlierDetector', () => {

@@ -6,6 +6,7 @@ import {
   type MetricsRegistry,
 } from '@app/observability';
 import { Counter, Gauge, Histogram, type LabelValues } from 'prom-client';
+import { CLIENT_FAULT_CODES, type GatewayErrorCode } from '../errors/gateway-errors';
 import type { EjectionReason, Upstream, UpstreamEvents } from '../upstreams/upstream';
 
 /** Label value for requests no upstream answered (none available, body too large, …). */
@@ -19,6 +20,8 @@ export class GatewayMetrics implements UpstreamEvents {
   readonly ejections: Counter<'upstream' | 'reason'>;
   readonly attemptFailures: Counter<'upstream' | 'error'>;
   readonly retries: Counter<'upstream'>;
+  readonly clientFaults: Counter<'reason'>;
+  private readonly clientFaultChildren = new Map<string, Counter.Internal>();
   readonly panics: Counter;
   readonly hitEventsReceived: Counter;
   readonly hitEventsInvalid: Counter<'reason'>;
@@ -52,10 +55,19 @@ export class GatewayMetrics implements UpstreamEvents {
     });
     this.attemptFailures = new Counter({
       name: 'gateway_upstream_attempt_failures_total',
-      help: 'Attempts on an upstream that failed, by error (UPSTREAM_TIMEOUT: no response headers within UPSTREAM_HEADERS_TIMEOUT_MS; UPSTREAM_UNAVAILABLE: not reached or reset).',
+      help: 'Attempts on an upstream that failed, by error (UPSTREAM_TIMEOUT: no response headers within UPSTREAM_HEADERS_TIMEOUT_MS; UPSTREAM_UNAVAILABLE: not reached or reset; UPSTREAM_INVALID_RESPONSE: not HTTP/1.1). Only upstream faults count.',
       labelNames: ['upstream', 'error'],
       registers,
     });
+    this.clientFaults = new Counter({
+      name: 'gateway_client_faults_total',
+      help: 'Requests that ended by the client\'s fault, by error code (never counted against an upstream: docs/gateway.md, "Whose fault").',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of CLIENT_FAULT_CODES)
+      this.clientFaultChildren.set(reason, this.clientFaults.labels({ reason }));
+    for (const child of this.clientFaultChildren.values()) child.inc(0);
     this.retries = new Counter({
       name: 'gateway_retries_total',
       help: 'Requests retried on another upstream after this upstream failed.',
@@ -132,7 +144,7 @@ export class GatewayMetrics implements UpstreamEvents {
     this.upstreams = upstreams;
     for (const u of upstreams) {
       this.retries.inc({ upstream: u.id }, 0);
-      for (const error of ['UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE'])
+      for (const error of ['UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_INVALID_RESPONSE'])
         this.attemptFailures.inc({ upstream: u.id, error }, 0);
       for (const reason of ['passive', 'active', 'outlier'] as const) {
         this.ejections.inc({ upstream: u.id, reason }, 0);
@@ -177,9 +189,18 @@ export class GatewayMetrics implements UpstreamEvents {
     }
   }
 
+  /** One request ended by the client's fault (a catalogue code whose fault is `client`). */
+  clientFault(code: GatewayErrorCode): void {
+    this.clientFaultChildren.get(code)?.inc();
+  }
+
   ejected(upstream: Upstream, reason: EjectionReason): void {
     this.ejections.inc({ upstream: upstream.id, reason });
   }
 
   readmitted(): void {}
+
+  attemptFailed(upstream: Upstream, error: string): void {
+    this.attemptFailures.inc({ upstream: upstream.id, error });
+  }
 }

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../errors/gateway-errors';
 import type { Upstream } from '../upstreams/upstream';
 import type { OutgoingHeaders } from './headers';
+import type { BodyLimits } from './request-body';
 
 /** What one attempt reports back to the pipeline while it runs. */
 export interface AttemptHooks {
@@ -13,6 +14,8 @@ export interface AttemptHooks {
 /** One attempt's request to an upstream. */
 export interface AttemptRequest {
   upstream: Upstream;
+  /** The normal origin-form target (request-target.ts): what the refusal rules saw. */
+  path: string;
   /** The upstream's keep-alive pool (plain requests; a tunnel opens its own connection). */
   pool: Dispatcher;
   headers: OutgoingHeaders;
@@ -32,14 +35,18 @@ export interface Exchange {
   readonly kind: 'request' | 'upgrade';
   readonly req: IncomingMessage;
   readonly requestId: string;
-  /** The request has a body (it cannot be replayed on another upstream). */
+  /** The request has a body (read by `readBody` before any upstream is picked). */
   readonly hasBody: boolean;
+  /** Its body was too large to buffer and is streamed: it cannot be replayed on another upstream. */
+  readonly streamedBody: boolean;
   /** The client went away before its answer was complete. */
   readonly clientGone: boolean;
   /** Part of an answer already went to the client: it cannot be answered again. */
   readonly responded: boolean;
   /** The status the client got (101 for an open tunnel). */
   readonly status: number;
+  /** Read the request body before any upstream is involved (request-body.ts); rejects with the client's fault. */
+  readBody(limits: BodyLimits): Promise<void>;
   /**
    * One attempt. Resolves once the answer is relayed (a request) or the handshake answered
    * (an upgrade); rejects with the transport's error.

@@ -40,9 +40,9 @@ describe('forwardRequestHeaders', () => {
   });
 });
 
-describe('clientHeaders', () => {
-  const raw = (...pairs: string[]) => pairs.map((p) => Buffer.from(p, 'latin1'));
+const raw = (...pairs: string[]) => pairs.map((p) => Buffer.from(p, 'latin1'));
 
+describe('clientHeaders', () => {
   it('keeps end-to-end fields (repeated ones too) and drops hop-by-hop ones', () => {
     expect(
       clientHeaders(
@@ -78,6 +78,7 @@ describe('clientHeaders', () => {
       ],
       servedBy: 'web2',
       sized: false,
+      trailers: false,
     });
   });
 
@@ -88,6 +89,7 @@ describe('clientHeaders', () => {
       headers: ['content-length', '0'],
       servedBy: undefined,
       sized: true,
+      trailers: false,
     });
   });
 
@@ -96,6 +98,34 @@ describe('clientHeaders', () => {
       headers: ['content-length', '5'],
       servedBy: undefined,
       sized: true,
+      trailers: false,
+    });
+  });
+});
+
+describe('clientHeaders and trailers', () => {
+  it('keeps an announced Trailer for a chunked answer the client may get trailers in', () => {
+    expect(clientHeaders(raw('Trailer', 'x-checksum', 'X-A', '1'))).toEqual({
+      headers: ['Trailer', 'x-checksum', 'X-A', '1'],
+      servedBy: undefined,
+      sized: false,
+      trailers: true,
+    });
+  });
+
+  it('drops it for a HEAD or HTTP/1.0 client, and for a sized answer (no chunked framing)', () => {
+    const dropped = {
+      headers: ['X-A', '1'],
+      servedBy: undefined,
+      sized: false,
+      trailers: false,
+    };
+    expect(clientHeaders(raw('Trailer', 'x-checksum', 'X-A', '1'), false)).toEqual(dropped);
+    expect(clientHeaders(raw('Trailer', 'x', 'Content-Length', '1'))).toEqual({
+      headers: ['Content-Length', '1'],
+      servedBy: undefined,
+      sized: true,
+      trailers: false,
     });
   });
 });

@@ -72,14 +72,20 @@ export function forwardRequestHeaders(
  * One pass, and a name is lower-cased only when its length matches a field we look for: this
  * runs for every proxied response (docs/performance.md).
  */
-export function clientHeaders(raw: Buffer[]): {
+export function clientHeaders(
+  raw: Buffer[],
+  trailersAllowed = true,
+): {
   headers: string[];
   servedBy?: string;
   sized: boolean;
+  /** The upstream announced trailers (`Trailer`), and the client may get them. */
+  trailers: boolean;
 } {
   const headers: string[] = [];
   let servedBy: string | undefined;
   let sized = false;
+  let trailers = false;
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toString('latin1');
@@ -92,16 +98,24 @@ export function clientHeaders(raw: Buffer[]): {
       }
       if (lower === 'x-served-by') servedBy = value;
       else if (lower === 'content-length') sized = true;
+      else if (lower === 'trailer') {
+        // Announced trailers need a chunked answer (RFC 9112 §7.1.2): none for HEAD or an
+        // HTTP/1.0 client, whose answer Node would refuse to write (ERR_HTTP_TRAILER_INVALID).
+        if (!trailersAllowed) continue;
+        trailers = true;
+      }
     }
     headers.push(name, value);
   }
+  // A sized answer is not chunked: it cannot carry the trailers it announces.
+  if (trailers && sized) return clientHeaders(raw, false);
   // Rare: fields named by `Connection` (RFC 9110 §7.6.1), wherever they came in the list.
-  return { headers: named ? withoutFields(headers, named) : headers, servedBy, sized };
+  return { headers: named ? withoutFields(headers, named) : headers, servedBy, sized, trailers };
 }
 
 /** Lengths of the response fields clientHeaders() treats specially. */
 const INTERESTING_LENGTHS = new Set(
-  [...HOP_BY_HOP, 'x-served-by', 'content-length'].map((name) => name.length),
+  [...HOP_BY_HOP, 'x-served-by', 'content-length', 'trailer'].map((name) => name.length),
 );
 
 function withoutFields(headers: string[], names: ReadonlySet<string>): string[] {

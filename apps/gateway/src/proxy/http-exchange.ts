@@ -1,10 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors/gateway-errors';
-import { BodyLimit } from './body-limit';
 import { ClientGone } from './client-gone';
 import type { DrainState } from './drain-state';
 import type { AttemptHooks, AttemptRequest, Exchange, TunnelTraffic } from './exchange';
 import { RelayError, relay } from './relay';
+import { type BodyLimits, type RequestBody, StreamedBody, readRequestBody } from './request-body';
+
+/**
+ * Connections the gateway is closing: it answered with `Connection: close` because it could
+ * not trust, or did not read, what followed on them (a request's framing, an unread body).
+ * A request Node parsed from the same bytes afterwards (pipelined) is never forwarded.
+ */
+const closing = new WeakSet<object>();
+
+/** The connection of `req` is being closed: later requests on it are dropped (proxy.ts). */
+export function isClosing(req: IncomingMessage): boolean {
+  return closing.has(req.socket);
+}
 
 /**
  * The tail of a plain request: each attempt is relayed through the upstream's pool straight
@@ -14,14 +26,13 @@ export class HttpExchange implements Exchange {
   readonly kind = 'request';
   readonly hasBody: boolean;
   private readonly client: ClientGone;
-  /** The request body, counted against MAX_BODY_BYTES; piped at the first attempt only. */
-  private body: BodyLimit | null | undefined;
+  /** The request body, once read (request-body.ts): null when there is none. */
+  private body: RequestBody | null = null;
 
   constructor(
     readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     readonly requestId: string,
-    private readonly maxBodyBytes: number,
     private readonly drain: DrainState,
   ) {
     this.hasBody = hasRequestBody(req);
@@ -40,20 +51,27 @@ export class HttpExchange implements Exchange {
     return this.res.statusCode;
   }
 
+  get streamedBody(): boolean {
+    return this.body instanceof StreamedBody;
+  }
+
+  async readBody(limits: BodyLimits): Promise<void> {
+    this.body = await readRequestBody(this.req, limits);
+  }
+
   async forward(attempt: AttemptRequest, hooks: AttemptHooks): Promise<void> {
-    // A request that was refused never reads its body; one that is forwarded streams it once
-    // (a body is never replayed: the retry rule does not retry requests that have one).
-    if (this.body === undefined)
-      this.body = this.hasBody ? this.req.pipe(new BodyLimit(this.maxBodyBytes)) : null;
+    const req = this.req;
     try {
       await relay(
         attempt.pool,
         {
-          path: this.req.url ?? '/',
-          method: this.req.method ?? 'GET',
+          path: attempt.path,
+          method: req.method ?? 'GET',
           headers: attempt.headers,
           body: this.body,
           headersTimeout: attempt.timeoutMs,
+          trailersAllowed: req.method !== 'HEAD' && req.httpVersionMinor >= 1,
+          informationalAllowed: req.httpVersionMajor > 1 || req.httpVersionMinor >= 1,
         },
         this.res,
         this.client,
@@ -80,15 +98,17 @@ export class HttpExchange implements Exchange {
       res.destroy();
       return;
     }
+    // An unread request body cannot stay on a keep-alive connection, nor can framing the
+    // gateway refused (RFC 9112 §6.3: the connection is closed after such an answer).
+    const close =
+      this.drain.active || (this.hasBody && !this.req.readableEnded) || error.closesConnection;
+    if (close) closing.add(this.req.socket);
     const body = error.body;
     res.writeHead(error.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
       'x-request-id': this.requestId,
-      // An unread request body cannot stay on a keep-alive connection; nor can a draining one.
-      ...(this.drain.active || (this.hasBody && !this.req.readableEnded)
-        ? { connection: 'close' }
-        : {}),
+      ...(close ? { connection: 'close' } : {}),
     });
     res.end(this.req.method === 'HEAD' ? undefined : body);
   }
@@ -103,7 +123,8 @@ export class HttpExchange implements Exchange {
   }
 }
 
-function hasRequestBody(req: IncomingMessage): boolean {
+/** The request has a body (RFC 9112 §6.3: Transfer-Encoding, or a Content-Length above 0). */
+export function hasRequestBody(req: IncomingMessage): boolean {
   return (
     req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
   );

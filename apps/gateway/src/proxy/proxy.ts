@@ -29,15 +29,18 @@ import {
 } from '@app/observability';
 import type { Balancer, Eligibility } from '../balancer/balancer';
 import type { GatewayConfig } from '../config/gateway.config';
-import { GatewayError, fromTransportError } from '../errors/gateway-errors';
+import { GatewayError } from '../errors/gateway-errors';
+import { fromTransportError } from '../errors/transport-failures';
 import { type GatewayMetrics, NO_UPSTREAM } from '../metrics/gateway.metrics';
-import type { Upstream } from '../upstreams/upstream';
+import type { AttemptOutcome, Upstream } from '../upstreams/upstream';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { type AccessLog, noAccessLog } from './access-log';
 import type { DrainState } from './drain-state';
 import type { Exchange, TunnelTraffic } from './exchange';
 import { type OutgoingHeaders, forwardRequestHeaders, requestIdOf } from './headers';
-import { HttpExchange } from './http-exchange';
+import { HttpExchange, isClosing } from './http-exchange';
+import type { BodyLimits } from './request-body';
+import { normaliseTarget } from './request-target';
 import { OutlierDetector } from '../health/outlier-detection';
 import { type RefusalRule, refusalOf, refusalRules } from './refusals';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './request-id';
@@ -51,11 +54,15 @@ type ProxyConfig = Pick<
   | 'UPSTREAM_HEADERS_TIMEOUT_MS'
   | 'UPSTREAM_CONNECT_TIMEOUT_MS'
   | 'MAX_BODY_BYTES'
+  | 'CLIENT_BODY_BUFFER_BYTES'
+  | 'CLIENT_BODY_TIMEOUT_MS'
+  | 'UPSTREAM_BODY_TIMEOUT_MS'
   | 'OUTLIER_LATENCY_FACTOR'
   | 'OUTLIER_MIN_LATENCY_MS'
 >;
 
 const INTERNAL_ERROR = new GatewayError('INTERNAL_ERROR');
+const INVALID_TARGET = new GatewayError('INVALID_TARGET');
 
 /** Where an attempt's deadline goes (epoch ms); the client's own value is never forwarded. */
 export const DEADLINE_HEADER = 'x-request-deadline';
@@ -71,15 +78,18 @@ type Attempt =
  * The data plane: every request on the data port, plain or `Upgrade`, runs the same ordered
  * steps; only the tail differs (an {@link Exchange}: relay into the response, or tunnel):
  *
+ *   0. closing   a connection whose framing the gateway gave up on takes no more requests
  *   1. span      the request's server span (tracing on): the caller's trace continued
- *   2. refuse    refusal rules (refusals.ts): answered by the gateway, no upstream involved
- *   3. eligible  who may be picked: upstreams in rotation, or panic mode when none is
- *   4. pick      the balancer (balancer/balancer.ts), never an upstream already tried
- *   5. forward   one attempt through the tail, in a client span; the upstream told how it went
- *                (failed, or answered and how fast: health/outlier-detection.ts)
- *   6. retry?    the retry rule (retry-rule.ts) decides, with its reason
- *   7. answer    a catalogue error when no attempt answered
- *   8. record    the request metric at once, the access-log line when the exchange is over
+ *   2. target    normalised once (request-target.ts): what every rule sees and the upstream gets
+ *   3. refuse    refusal rules (refusals.ts): answered by the gateway, no upstream involved
+ *   4. body      read before any upstream is involved (request-body.ts; only when there is one)
+ *   5. eligible  who may be picked: upstreams in rotation, or panic mode when none is
+ *   6. pick      the balancer (balancer/balancer.ts), never an upstream already tried
+ *   7. forward   one attempt through the tail, in a client span; its outcome reported once
+ *                (report(): the upstream's health, the balancer, outlier detection)
+ *   8. retry?    the retry rule (retry-rule.ts) decides, with its reason
+ *   9. answer    a catalogue error when no attempt answered, counted by whose fault it was
+ *  10. record    the request metric at once, the access-log line when the exchange is over
  *
  * Everything that can be is computed at startup; the per-request path allocates only what the
  * request itself needs.
@@ -90,7 +100,8 @@ export class ProxyHandler {
   private readonly traceFields: ReadonlySet<string>;
   private readonly refusals: readonly RefusalRule[];
   private readonly outliers: OutlierDetector;
-  /** Request fields the gateway sets itself (trace context, deadline, idempotency key). */
+  private readonly bodyLimits: BodyLimits;
+  /** Request fields the gateway sets itself, per attempt (trace context, deadline, idempotency key). */
   private readonly dropped: ReadonlySet<string>;
 
   constructor(
@@ -108,6 +119,12 @@ export class ProxyHandler {
     this.traceFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
     this.dropped = new Set([...this.traceFields, DEADLINE_HEADER, IDEMPOTENCY_KEY_HEADER]);
     this.refusals = refusalRules(config.MAX_BODY_BYTES);
+    this.bodyLimits = {
+      maxBytes: config.MAX_BODY_BYTES,
+      bufferBytes: config.CLIENT_BODY_BUFFER_BYTES,
+      clientTimeoutMs: config.CLIENT_BODY_TIMEOUT_MS,
+      upstreamTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
+    };
     this.outliers = new OutlierDetector({
       factor: config.OUTLIER_LATENCY_FACTOR,
       minLatencyMs: config.OUTLIER_MIN_LATENCY_MS,
@@ -116,8 +133,22 @@ export class ProxyHandler {
 
   /** The data port's `request` listener. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // Step 0: parsed from bytes after a request whose framing was refused (pipelined): never
+    // forwarded, whatever it says (RFC 9112 §6.3; the smuggling primitive of issue #20).
+    if (isClosing(req)) {
+      res.destroy();
+      return;
+    }
+    // A request pipelined behind another on its connection waits for its turn (Node assigns
+    // the connection to its response then): one at a time, like nginx, so that no unsafe
+    // request runs in parallel with another (RFC 9112 §9.3.2) and each is forwarded only once
+    // the one before is answered (and whether the connection stays is known).
+    if (!res.socket) {
+      res.once('socket', () => this.handle(req, res));
+      return;
+    }
     const requestId = requestIdOf(req);
-    const exchange = new HttpExchange(req, res, requestId, this.config.MAX_BODY_BYTES, this.drain);
+    const exchange = new HttpExchange(req, res, requestId, this.drain);
     // Step 1 for a plain request: the span ends when the response is done.
     if (this.tracer)
       runInServerSpan(
@@ -131,6 +162,10 @@ export class ProxyHandler {
 
   /** The data port's `upgrade` listener (WebSocket and any other `Upgrade`). */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (isClosing(req)) {
+      socket.destroy();
+      return;
+    }
     const exchange = new TunnelExchange(
       req,
       socket,
@@ -150,6 +185,9 @@ export class ProxyHandler {
     else this.runOrAnswer500(exchange);
   };
 
+  /** A request that ended by the client's fault before it reached the pipeline (Node's parser refused it). */
+  readonly clientFault = (error: GatewayError): void => this.metrics.clientFault(error.code);
+
   private runOrAnswer500(exchange: Exchange): void {
     // Every expected failure is answered inside run(); this is the net for a bug, so that it
     // costs one request (500 or a cut connection), never the process.
@@ -166,34 +204,54 @@ export class ProxyHandler {
     // Read now: by the time the request is recorded its server span may have ended.
     const exemplarTraceId = sampledTraceId();
 
-    // 2. refuse
-    const refused = refusalOf(this.refusals, req);
-    if (refused) {
-      exchange.answerError(refused);
-      return this.record(exchange, undefined, started, exemplarTraceId);
+    // 2. target, 3. refuse
+    const target = normaliseTarget(req.url ?? '/');
+    const refused = target ? refusalOf(this.refusals, req, target) : INVALID_TARGET;
+    if (refused || !target)
+      return this.fail(exchange, refused ?? INVALID_TARGET, started, exemplarTraceId);
+
+    // 4. body (a GET without one pays nothing for this step)
+    if (exchange.hasBody) {
+      try {
+        await exchange.readBody(this.bodyLimits);
+      } catch (err) {
+        return this.fail(exchange, fromTransportError(err), started, exemplarTraceId);
+      }
     }
 
     const method = req.method ?? 'GET';
     const headers = forwardRequestHeaders(req, exchange.requestId, this.dropped);
+    if (target.authority !== undefined) {
+      // RFC 9112 §3.2.2: an absolute-form target's authority is the request's Host.
+      headers.host = target.authority;
+      headers['x-forwarded-host'] = target.authority;
+    }
     headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKeyOf(req, exchange.requestId);
     const deadline = Date.now() + this.config.RETRY_TIMEOUT_MS;
     const tried = new Set<Upstream>();
-    // 3. eligible
+    // 5. eligible
     const eligibility = this.eligibility();
     let failure: GatewayError | undefined;
     for (let attempt = 0; ; attempt++) {
-      // 4. pick
+      // 6. pick
       const upstream = this.balancer.pick(this.registry.upstreams, Date.now(), tried, eligibility);
       if (!upstream) break;
       tried.add(upstream);
-      // 5. forward
-      const outcome = await this.attempt(exchange, upstream, headers, deadline, attempt);
+      // 7. forward
+      const outcome = await this.attempt(
+        exchange,
+        upstream,
+        target.path,
+        headers,
+        deadline,
+        attempt,
+      );
       if (outcome.done) return this.record(exchange, outcome.upstream, started, exemplarTraceId);
       failure = outcome.error;
-      // 6. retry?
+      // 8. retry?
       const decision = retryDecision({
         method,
-        hasBody: exchange.hasBody,
+        streamedBody: exchange.streamedBody,
         error: failure,
         attempts: attempt + 1,
         maxAttempts: this.config.RETRY_TRIES,
@@ -204,8 +262,29 @@ export class ProxyHandler {
       if (!decision.retry) break;
       this.metrics.retries.inc({ upstream: upstream.id });
     }
-    // 7. answer
-    exchange.answerError(failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'));
+    // 9. answer
+    this.fail(
+      exchange,
+      failure ?? new GatewayError('NO_HEALTHY_UPSTREAM'),
+      started,
+      exemplarTraceId,
+    );
+  }
+
+  /**
+   * Steps 9 and 10 for a request no upstream answered: the catalogue's answer, counted by whose
+   * fault it was (the client's by reason; ours logged, once, here).
+   */
+  private fail(
+    exchange: Exchange,
+    error: GatewayError,
+    started: number,
+    exemplarTraceId: string | undefined,
+  ): void {
+    if (error.fault === 'client') this.metrics.clientFault(error.code);
+    if (error.logLevel === 'error')
+      this.logger.error({ err: error.cause ?? error, code: error.code }, 'gateway fault');
+    exchange.answerError(error);
     this.record(exchange, undefined, started, exemplarTraceId);
   }
 
@@ -226,11 +305,12 @@ export class ProxyHandler {
   private async attempt(
     exchange: Exchange,
     upstream: Upstream,
+    path: string,
     headers: OutgoingHeaders,
     deadline: number,
     attempt: number,
   ): Promise<Attempt> {
-    const span = this.clientSpan(upstream, exchange.req.method ?? 'GET', exchange, attempt);
+    const span = this.clientSpan(upstream, exchange.req.method ?? 'GET', path, attempt);
     upstream.attemptStarted();
     const sent = performance.now();
     let ended = false;
@@ -245,26 +325,21 @@ export class ProxyHandler {
     const outgoing = this.withTraceContext(headers, span);
     // The attempt's deadline travels upstream (absolute, epoch ms): past it nobody waits for
     // the answer, so the node counts nothing (a node frozen meanwhile finds out when it runs
-    // again; docs/reliability.md).
-    outgoing[DEADLINE_HEADER] = String(Date.now() + timeoutMs);
+    // again; docs/reliability.md). A streamed body's deadline starts only once it is sent,
+    // which nobody knows yet: such a request goes without one.
+    if (!exchange.streamedBody) outgoing[DEADLINE_HEADER] = String(Date.now() + timeoutMs);
     try {
       await exchange.forward(
         {
           upstream,
+          path,
           pool: this.registry.poolOf(upstream),
           headers: outgoing,
           timeoutMs,
         },
         {
           answered: (status, servedBy) => {
-            upstream.answered(servedBy);
-            this.balancer.onSuccess(upstream);
-            this.outliers.observe(
-              upstream,
-              performance.now() - sent,
-              this.registry.upstreams,
-              Date.now(),
-            );
+            this.report(upstream, { answered: true, ms: performance.now() - sent, servedBy });
             span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
           },
         },
@@ -276,11 +351,10 @@ export class ProxyHandler {
     } catch (err) {
       end();
       const error = fromTransportError(err);
-      if (error.upstreamFault && !exchange.clientGone) {
-        upstream.failed(Date.now());
-        this.balancer.onFailure(upstream);
-        this.metrics.attemptFailures.inc({ upstream: upstream.id, error: error.code });
-      }
+      // Only the upstream's faults are its outcome (transport-failures.ts); a client that left
+      // meanwhile says nothing about it either way.
+      if (error.upstreamFault && !exchange.clientGone)
+        this.report(upstream, { answered: false, error: error.code });
       span.setAttribute(ATTR_ERROR_TYPE, error.code);
       endSpan(span, err);
       if (exchange.responded) {
@@ -292,12 +366,21 @@ export class ProxyHandler {
     }
   }
 
-  private clientSpan(
-    upstream: Upstream,
-    method: string,
-    exchange: Exchange,
-    attempt: number,
-  ): Span {
+  /**
+   * An attempt's outcome, reported once, to the upstream (Upstream.report: its passive health,
+   * latency and failure count); the balancer is told as every strategy is (onSuccess/onFailure),
+   * and an answer has outlier detection judge the upstream against its peers.
+   */
+  private report(upstream: Upstream, outcome: AttemptOutcome): void {
+    const now = Date.now();
+    upstream.report(outcome, now);
+    if (outcome.answered) {
+      this.balancer.onSuccess(upstream);
+      this.outliers.observe(upstream, this.registry.upstreams, now);
+    } else this.balancer.onFailure(upstream);
+  }
+
+  private clientSpan(upstream: Upstream, method: string, path: string, attempt: number): Span {
     // Tracing off, no exporter, or a request the sampler left out: its attempts record nothing,
     // so they get no span of their own (the trace context still goes upstream: withTraceContext).
     if (!this.tracer) return NO_SPAN;
@@ -305,7 +388,7 @@ export class ProxyHandler {
       [ATTR_HTTP_REQUEST_METHOD]: method,
       [ATTR_SERVER_ADDRESS]: upstream.address,
       [ATTR_SERVER_PORT]: upstream.spec.port,
-      [ATTR_URL_FULL]: upstream.origin + (exchange.req.url ?? '/'),
+      [ATTR_URL_FULL]: upstream.origin + path,
       ...(attempt > 0 ? { [ATTR_HTTP_REQUEST_RESEND_COUNT]: attempt } : {}),
     });
     return startClientSpan(this.tracer, method, attributes) ?? NO_SPAN;

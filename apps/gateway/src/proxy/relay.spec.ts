@@ -14,7 +14,15 @@ async function relayingServer(
   const server = createServer((req, res) => {
     const outcome = relay(
       pool,
-      { path: '/', method: 'GET', headers: {}, body: null, headersTimeout },
+      {
+        path: '/',
+        method: 'GET',
+        headers: {},
+        body: null,
+        headersTimeout,
+        trailersAllowed: true,
+        informationalAllowed: true,
+      },
       res,
       new ClientGone(res),
       { responded: () => undefined, decorate: () => undefined },

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { type Dispatcher, errors } from 'undici';
 import type { ClientGone } from './client-gone';
 import { clientHeaders } from './headers';
@@ -8,13 +8,20 @@ export interface RelayRequest {
   path: string;
   method: string;
   headers: Record<string, string | string[]>;
-  body: Readable | null;
+  /** A buffered body (sent at once) or a streamed one (the deadline starts when it is sent). */
+  body: Buffer | Readable | null;
   /**
-   * Response headers are due this many ms after dispatch, waiting for a connection and
-   * connecting included (undici's own headersTimeout starts only once the request is written,
-   * so a connect that hangs would cost UPSTREAM_CONNECT_TIMEOUT_MS on top).
+   * Response headers are due this many ms after the request has been sent: after dispatch for
+   * a request without a body or with a buffered one (waiting for a connection and connecting
+   * included: undici's own headersTimeout starts only once the request is written, so a
+   * connect that hangs would cost UPSTREAM_CONNECT_TIMEOUT_MS on top), after its last byte for a
+   * streamed body (which has deadlines of its own meanwhile: request-body.ts).
    */
   headersTimeout: number;
+  /** The client's request may take trailers in its answer (HTTP/1.1, not HEAD). */
+  trailersAllowed: boolean;
+  /** The client may be sent 1xx answers (HTTP/1.1 and later: RFC 9110 §15.2). */
+  informationalAllowed: boolean;
 }
 
 export interface RelayHooks {
@@ -55,6 +62,7 @@ export function relay(
     let resume: (() => void) | undefined;
     let abortUpstream: ((reason: Error) => void) | undefined;
     const onDrain = () => resume?.();
+    let timer: NodeJS.Timeout | undefined;
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
@@ -62,16 +70,23 @@ export function relay(
       client.unwatch();
       reject(new RelayError(err, responded));
     };
-    // The attempt's one deadline (the x-request-deadline the upstream was given). Past it while
-    // the request is still waiting for its connection, the attempt fails at once (and is
-    // retried elsewhere); should that connection come up later, the request is never sent.
-    const timer = setTimeout(() => {
-      const late = new errors.HeadersTimeoutError(
-        `no response headers within ${request.headersTimeout} ms of dispatch`,
-      );
-      if (abortUpstream) abortUpstream(late);
-      else fail(late);
-    }, request.headersTimeout);
+    // The attempt's one deadline (the x-request-deadline the upstream was given), from when the
+    // request has been sent. Past it while the request is still waiting for its connection,
+    // the attempt fails at once (and is retried elsewhere); should that connection come up
+    // later, the request is never sent.
+    const startDeadline = () => {
+      if (settled || responded) return;
+      timer = setTimeout(() => {
+        const late = new errors.HeadersTimeoutError(
+          `no response headers within ${request.headersTimeout} ms of sending`,
+        );
+        if (abortUpstream) abortUpstream(late);
+        else fail(late);
+      }, request.headersTimeout);
+    };
+    if (request.body instanceof Readable) request.body.once('end', startDeadline);
+    else startDeadline();
+    let trailersAnnounced = false;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
         if (settled) {
@@ -83,13 +98,24 @@ export function relay(
         client.watch(() => controller.abort(new errors.RequestAbortedError()));
       },
       onResponseStart(controller, status) {
-        clearTimeout(timer);
-        responded = true;
-        resume = () => controller.resume();
         // The raw list keeps the upstream's names and order; an HTTP/1.1 Pool hands it over as
         // Buffers (undici's HTTP/1.1 client, client-h1), the type also allows HTTP/2's forms.
         const raw = controller.rawHeaders as Buffer[];
-        const { headers, servedBy, sized } = clientHeaders(raw);
+        // 1xx (RFC 9110 §15.2): 103 Early Hints goes on to the client ahead of the answer; the
+        // rest are for this hop only. The deadline still runs for the final answer.
+        if (status < 200) {
+          if (status === 103 && request.informationalAllowed) earlyHints(res, raw);
+          return;
+        }
+        clearTimeout(timer);
+        responded = true;
+        resume = () => controller.resume();
+        const { headers, servedBy, sized, trailers } = clientHeaders(
+          raw,
+          // 204 and 304 have no body, hence no chunked framing either.
+          request.trailersAllowed && status !== 204 && status !== 304,
+        );
+        trailersAnnounced = trailers;
         hooks.responded(status, servedBy);
         hooks.decorate(headers);
         res.writeHead(status, headers);
@@ -102,9 +128,14 @@ export function relay(
         controller.pause();
         res.once('drain', onDrain);
       },
-      onResponseEnd() {
+      onResponseEnd(controller) {
         settled = true;
         client.unwatch();
+        // Trailers the upstream announced go on when the client's answer can carry them
+        // (chunked: RFC 9112 §7.1.2); otherwise neither the announcement nor they are sent.
+        const raw = controller.rawTrailers;
+        if (trailersAnnounced && Array.isArray(raw) && raw.length > 0 && res.chunkedEncoding)
+          addTrailers(res, raw);
         res.end();
         resolve();
       },
@@ -122,4 +153,32 @@ export function relay(
       handler,
     );
   });
+}
+
+/** Relay a 103 (its Link fields); one Node will not write (an invalid Link) is dropped. */
+function earlyHints(res: ServerResponse, raw: Buffer[]): void {
+  const hints: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    const value = raw[i + 1].toString('latin1');
+    const prior = hints[name];
+    hints[name] =
+      prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
+  }
+  try {
+    res.writeEarlyHints(hints);
+  } catch {
+    // Nothing is lost: an early hint is only ever a hint.
+  }
+}
+
+function addTrailers(res: ServerResponse, raw: readonly (Buffer | string)[]): void {
+  const fields: [string, string][] = [];
+  for (let i = 0; i < raw.length; i += 2)
+    fields.push([raw[i].toString('latin1'), raw[i + 1].toString('latin1')]);
+  try {
+    res.addTrailers(fields);
+  } catch {
+    // A trailer field Node will not write: the answer itself is complete without it.
+  }
 }

@@ -1,17 +1,14 @@
 import { GatewayError } from '../errors/gateway-errors';
 import { type RetryInput, retryDecision } from './retry-rule';
 
-const unavailable = new GatewayError('UPSTREAM_UNAVAILABLE', {
-  retryable: true,
-  upstreamFault: true,
-});
-const timeout = new GatewayError('UPSTREAM_TIMEOUT', { retryable: true, upstreamFault: true });
-const unknownFault = new GatewayError('UPSTREAM_UNAVAILABLE', { retryable: false });
+const unavailable = new GatewayError('UPSTREAM_UNAVAILABLE');
+const timeout = new GatewayError('UPSTREAM_TIMEOUT');
+const unknownFault = new GatewayError('UPSTREAM_INVALID_RESPONSE');
 const tooLarge = new GatewayError('BODY_TOO_LARGE');
 
 const base: RetryInput = {
   method: 'GET',
-  hasBody: false,
+  streamedBody: false,
   error: unavailable,
   attempts: 1,
   maxAttempts: 3,
@@ -30,9 +27,17 @@ describe('retryDecision', () => {
     ['OPTIONS', { method: 'OPTIONS' }, true, 'retryable_failure'],
     ['POST', { method: 'POST' }, false, 'not_idempotent'],
     ['PATCH', { method: 'PATCH' }, false, 'not_idempotent'],
-    ['PUT with a body', { method: 'PUT', hasBody: true }, false, 'has_body'],
-    ['GET with a body', { hasBody: true }, false, 'has_body'],
-    ['unknown transport failure', { error: unknownFault }, false, 'not_retryable'],
+    ['PUT with a buffered body', { method: 'PUT' }, true, 'retryable_failure'],
+    ['PUT with a streamed body', { method: 'PUT', streamedBody: true }, false, 'streamed_body'],
+    ['GET with a streamed body', { streamedBody: true }, false, 'streamed_body'],
+    ['unsolicited 1xx or bad answer', { error: unknownFault }, false, 'not_retryable'],
+    [
+      'client body timeout',
+      { error: new GatewayError('CLIENT_BODY_TIMEOUT') },
+      false,
+      'not_retryable',
+    ],
+    ['internal error', { error: new GatewayError('INTERNAL_ERROR') }, false, 'not_retryable'],
     ['body too large', { error: tooLarge }, false, 'not_retryable'],
     ['last try used', { attempts: 3 }, false, 'tries_exhausted'],
     ['RETRY_TRIES=1', { maxAttempts: 1 }, false, 'tries_exhausted'],

@@ -9,8 +9,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 /** Everything the retry decision depends on, for one failed attempt. */
 export interface RetryInput {
   method: string;
-  /** The request has a body: a streamed body cannot be replayed. */
-  hasBody: boolean;
+  /** The request's body is streamed (too large to buffer): it cannot be replayed. A buffered one can. */
+  streamedBody: boolean;
   error: GatewayError;
   /** Attempts made so far, the failed one included (1 after the first try). */
   attempts: number;
@@ -32,7 +32,7 @@ export type RetryDecision =
         | 'responded'
         | 'client_gone'
         | 'not_idempotent'
-        | 'has_body'
+        | 'streamed_body'
         | 'not_retryable'
         | 'tries_exhausted'
         | 'time_exhausted';
@@ -41,7 +41,7 @@ export type RetryDecision =
 /**
  * The one retry rule of the data plane (plain requests and upgrades alike), nginx's
  * `proxy_next_upstream error timeout` with `proxy_next_upstream_tries`/`_timeout`: another
- * upstream is tried only for an idempotent, bodiless request whose failure was the
+ * upstream is tried only for an idempotent request, its body (if any) buffered, whose failure was the
  * upstream's (connect error, reset before a response, timeout), while tries and time are left
  * and the client still waits — and never once a byte of the answer went out. Pure: the same
  * input gives the same decision and its reason (the table in retry-rule.spec.ts).
@@ -50,7 +50,7 @@ export function retryDecision(input: RetryInput): RetryDecision {
   if (input.responded) return { retry: false, reason: 'responded' };
   if (input.clientGone) return { retry: false, reason: 'client_gone' };
   if (!IDEMPOTENT.has(input.method)) return { retry: false, reason: 'not_idempotent' };
-  if (input.hasBody) return { retry: false, reason: 'has_body' };
+  if (input.streamedBody) return { retry: false, reason: 'streamed_body' };
   if (!input.error.retryable) return { retry: false, reason: 'not_retryable' };
   if (input.attempts >= input.maxAttempts) return { retry: false, reason: 'tries_exhausted' };
   if (input.timeLeftMs <= 0) return { retry: false, reason: 'time_exhausted' };

@@ -31,8 +31,10 @@ export class OpenTunnels {
  */
 export class TunnelExchange implements Exchange {
   readonly kind = 'upgrade';
-  // An upgrade request has no body of its own; what follows the handshake is the tunnel's.
+  // An upgrade request has no body of its own; what follows the handshake is the tunnel's (one
+  // that declares a body is not upgraded but served as a plain request: data-plane.ts).
   readonly hasBody = false;
+  readonly streamedBody = false;
   private answered = false;
   private gone = false;
   private finalStatus = 0;
@@ -68,6 +70,10 @@ export class TunnelExchange implements Exchange {
     return this.finalStatus;
   }
 
+  readBody(): Promise<void> {
+    return Promise.resolve();
+  }
+
   forward(attempt: AttemptRequest, hooks: AttemptHooks): Promise<void> {
     const { upstream } = attempt;
     return new Promise<void>((resolve, reject) => {
@@ -75,7 +81,7 @@ export class TunnelExchange implements Exchange {
         host: upstream.address,
         port: upstream.spec.port,
         method: this.req.method,
-        path: this.req.url,
+        path: attempt.path,
         headers: {
           ...attempt.headers,
           connection: 'Upgrade',

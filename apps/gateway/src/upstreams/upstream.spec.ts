@@ -5,6 +5,7 @@ function makeUpstream(maxFails: number, failTimeoutMs = 1000) {
   const listener: UpstreamEvents = {
     ejected: (u, reason) => events.push(`ejected ${reason}`),
     readmitted: (u, reason) => events.push(`readmitted ${reason}`),
+    attemptFailed: (u, error) => events.push(`failed ${error}`),
   };
   const upstream = new Upstream(
     {
@@ -158,5 +159,17 @@ describe('Upstream active health', () => {
     expect([upstream.isAvailable(0), upstream.isReachable(0)]).toEqual([false, true]);
     upstream.failed(0);
     expect(upstream.isReachable(1)).toBe(false);
+  });
+});
+
+describe('Upstream.report (one outcome per attempt)', () => {
+  it('an answer keeps its latency average and re-admits; a failure counts and is told once', () => {
+    const { upstream, events } = makeUpstream(1, 1000);
+    upstream.report({ answered: true, ms: 10, servedBy: 'web1' }, 0);
+    upstream.report({ answered: true, ms: 20, servedBy: 'web1' }, 0);
+    expect([upstream.latency, upstream.node]).toEqual([{ ms: 12, samples: 2 }, 'web1']);
+    upstream.report({ answered: false, error: 'UPSTREAM_TIMEOUT' }, 0);
+    expect(events).toEqual(['failed UPSTREAM_TIMEOUT', 'ejected passive']);
+    expect([upstream.failures, upstream.isAvailable(10)]).toEqual([1, false]);
   });
 });

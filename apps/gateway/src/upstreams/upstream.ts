@@ -15,12 +15,26 @@ export interface HealthCheckResult {
 export interface UpstreamEvents {
   ejected(upstream: Upstream, reason: EjectionReason): void;
   readmitted(upstream: Upstream, reason: EjectionReason): void;
+  /** An attempt on it failed by its fault (`error`: the catalogue code). */
+  attemptFailed(upstream: Upstream, error: string): void;
 }
 
 export const ignoreUpstreamEvents: UpstreamEvents = {
   ejected: () => {},
   readmitted: () => {},
+  attemptFailed: () => {},
 };
+
+/**
+ * How one attempt on an upstream went, as far as the upstream is concerned: it answered (after
+ * `ms` to its response headers), or it failed by its own fault (proxy/proxy.ts reports only
+ * those: errors/transport-failures.ts).
+ */
+export type AttemptOutcome =
+  { answered: true; ms: number; servedBy: string | undefined } | { answered: false; error: string };
+
+/** Weight of the newest answer in the latency moving average (about the last 10 count). */
+const LATENCY_ALPHA = 0.2;
 
 /**
  * One upstream address and everything the data plane knows about it: passive and active health
@@ -54,6 +68,9 @@ export class Upstream {
 
   /** Ejected as a latency outlier until then (outlier-detection.ts decides). */
   private outlierUntil = 0;
+  /** Moving average of the time to response headers, and answers it has seen since its last ejection. */
+  private latencyMs = 0;
+  private latencySamples = 0;
 
   private activeDown = false;
   private checkFails = 0;
@@ -128,11 +145,34 @@ export class Upstream {
     return this.last;
   }
 
+  /** Its latency moving average (ms to response headers) and how many answers it rests on. */
+  get latency(): { ms: number; samples: number } {
+    return { ms: this.latencyMs, samples: this.latencySamples };
+  }
+
   private passivelyOut(now: number): boolean {
     return this.passiveEjected && now < this.passiveUntil;
   }
 
   // ---- changes ----
+
+  /**
+   * One attempt's outcome, reported once (Envoy's `putResult`/`putResponseTime`): its passive
+   * health, its latency, and the attempt-failure metric (through its events) all follow from it.
+   */
+  report(outcome: AttemptOutcome, now: number): void {
+    if (outcome.answered) {
+      this.latencyMs =
+        this.latencySamples === 0
+          ? outcome.ms
+          : this.latencyMs + LATENCY_ALPHA * (outcome.ms - this.latencyMs);
+      this.latencySamples++;
+      this.answered(outcome.servedBy);
+    } else {
+      this.events.attemptFailed(this, outcome.error);
+      this.failed(now);
+    }
+  }
 
   /** An attempt (request or upgrade) is sent to this upstream. */
   attemptStarted(): void {
@@ -213,6 +253,8 @@ export class Upstream {
   tooSlow(now: number): void {
     if (now < this.outlierUntil) return;
     this.outlierUntil = now + this.spec.failTimeoutMs;
+    // Judged afresh when it is back: old samples say nothing about the node it is then.
+    this.latencySamples = 0;
     this.ejectionCount++;
     this.events.ejected(this, 'outlier');
   }
