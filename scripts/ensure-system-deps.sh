@@ -45,6 +45,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "system deps: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # nginx's package starts a service on install where it can; the tests start their own.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    $sudo systemctl stop nginx || true
+  fi
 fi
 
 # --- Go binaries from sid, extracted -------------------------------------------------------
