@@ -37,9 +37,10 @@ createServer((req, res) => {
   pool.dispatch(
     { method: req.method, path: req.url, headers: req.rawHeaders, body: null },
     {
-      onConnect() {},
-      onHeaders(status, raw, resume) {
-        res.on('drain', resume);
+      onRequestStart() {},
+      onResponseStart(controller, status) {
+        res.on('drain', () => controller.resume());
+        const raw = controller.rawHeaders;
         const headers = [];
         for (let i = 0; i < raw.length; i += 2) {
           const name = raw[i].toString('latin1');
@@ -48,15 +49,14 @@ createServer((req, res) => {
           headers.push(name, raw[i + 1].toString('latin1'));
         }
         res.writeHead(status, headers);
-        return true;
       },
-      onData(chunk) {
-        return res.write(chunk);
+      onResponseData(controller, chunk) {
+        if (!res.write(chunk)) controller.pause();
       },
-      onComplete() {
+      onResponseEnd() {
         res.end();
       },
-      onError(err) {
+      onResponseError(_controller, err) {
         if (res.headersSent) res.destroy(err);
         else res.writeHead(502).end();
       },
