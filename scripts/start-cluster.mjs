@@ -3,8 +3,8 @@
 //   redis-server (AOF on, data in .data/redis; skipped when REDIS_URL is set)
 //   web1..web3 on 3001..3003
 //   gateway on 8080 (admin on 127.0.0.1:8081) with the lab's weights 1:2:3
-//   prometheus on 127.0.0.1:9090 when it is on PATH: the compose scrape config and alert rules,
-//   targets moved to these processes (data in .data/prometheus)
+//   prometheus on 127.0.0.1:9090 when there is one (the tests' 3.5, else the one on PATH): the
+//   compose scrape config and alert rules, targets moved to these processes (.data/prometheus)
 // Output is prefixed per process; Ctrl-C stops them all (each drains first), Redis last: the
 // gateway and the web nodes drain while Redis still answers.
 import { spawn } from 'node:child_process';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import concurrently from 'concurrently';
 import { onPath } from './lib/processes.mjs';
 import { localPrometheusConfig } from '../ops/local/prometheus-config.ts';
+import { PROMETHEUS_TOOLS_DIR } from '../libs/testing/src/prometheus-tools.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -99,7 +100,14 @@ commands.push({
 });
 
 const prometheusPort = Number(env.PROMETHEUS_PORT ?? 9090);
-const withPrometheus = onPath('prometheus') && env.PROMETHEUS !== 'off';
+// The Prometheus 3.5 the tests run (scripts/ensure-system-deps.sh extracts it), as compose pins;
+// else whatever `prometheus` is on PATH.
+const prometheusBin = existsSync(join(PROMETHEUS_TOOLS_DIR, 'prometheus'))
+  ? join(PROMETHEUS_TOOLS_DIR, 'prometheus')
+  : onPath('prometheus')
+    ? 'prometheus'
+    : undefined;
+const withPrometheus = prometheusBin !== undefined && env.PROMETHEUS !== 'off';
 if (withPrometheus) {
   const dir = join(root, '.data/prometheus');
   mkdirSync(dir, { recursive: true });
@@ -118,7 +126,7 @@ if (withPrometheus) {
     name: 'prometheus',
     prefixColor: 'blue',
     command: [
-      'prometheus',
+      prometheusBin,
       `--config.file="${join(dir, 'prometheus.yml')}"`,
       `--storage.tsdb.path="${join(dir, 'data')}"`,
       `--web.listen-address=127.0.0.1:${prometheusPort}`,
@@ -137,7 +145,7 @@ console.log(
     `  gateway http://127.0.0.1:${env.GATEWAY_PORT ?? 8080}/   (live view: http://127.0.0.1:${env.GATEWAY_ADMIN_PORT ?? 8081}/)`,
     withPrometheus
       ? `  prometheus http://127.0.0.1:${prometheusPort}/  (compose scrape config and alerts; PROMETHEUS=off to skip)`
-      : '  prometheus not on PATH: no local metrics store (apt-get install prometheus)',
+      : '  prometheus not found: no local metrics store (bash scripts/ensure-system-deps.sh brings 3.5)',
     'Ctrl-C stops everything.',
   ].join('\n'),
 );
