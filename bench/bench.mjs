@@ -603,6 +603,22 @@ async function tracing() {
       },
     ],
     ['exporting', 'tracing on, every span exported', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
+    // Where the cost goes (docs/performance.md#tracing): the default without the baggage
+    // propagator, and a tracer provider with its batch processor that samples nothing.
+    [
+      'noExporterW3C',
+      'no exporter, OTEL_PROPAGATORS=tracecontext',
+      { OTEL_PROPAGATORS: 'tracecontext' },
+    ],
+    [
+      'sampled0',
+      'exporter configured, parentbased ratio 0',
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0',
+      },
+    ],
   ]) {
     const webs = await webNodes(redis.url, { ...quiet, ...env });
     const gw = await gateway(webs.urls, { ...quiet, ...env });
@@ -727,6 +743,14 @@ async function main() {
     ),
     'tracing, exporting every span / disabled (target >= 0.65)': ratio(
       p.tracing?.exporting,
+      p.tracing?.disabled,
+    ),
+    'tracing, no exporter, tracecontext only / disabled': ratio(
+      p.tracing?.noExporterW3C,
+      p.tracing?.disabled,
+    ),
+    'tracing, ratio-0 sampler with exporter / disabled': ratio(
+      p.tracing?.sampled0,
       p.tracing?.disabled,
     ),
   };
