@@ -126,7 +126,7 @@ if (withPrometheus) {
     name: 'prometheus',
     prefixColor: 'blue',
     command: [
-      prometheusBin,
+      `"${prometheusBin}"`,
       `--config.file="${join(dir, 'prometheus.yml')}"`,
       `--storage.tsdb.path="${join(dir, 'data')}"`,
       `--web.listen-address=127.0.0.1:${prometheusPort}`,

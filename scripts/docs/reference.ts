@@ -119,7 +119,7 @@ export function configTable(schema: z.ZodObject): string {
 /** An env-file block: every variable with its default (empty: computed, or unset). */
 export function envBlock(
   schema: z.ZodObject,
-  options: { skip?: ReadonlySet<string> } = {},
+  options: { skip?: ReadonlySet<string>; perApp?: ReadonlySet<string> } = {},
 ): string {
   const lines: string[] = [];
   for (const v of describeVariables(schema)) {
@@ -132,6 +132,10 @@ export function envBlock(
     const comment = wrapComment(`${v.name}:${text ? ` ${text}` : ''}${note}`);
     if (options.skip?.has(v.name)) {
       lines.push(...comment, `# ${v.name}=${v.default ?? ''}   (same name as above)`);
+      continue;
+    }
+    if (options.perApp?.has(v.name)) {
+      lines.push(...comment, `# ${v.name}=${v.default ?? ''}   (the gateway's default differs)`);
       continue;
     }
     lines.push(...comment, `${v.name}=${v.defaultText ? '' : (v.default ?? '')}`);
@@ -356,6 +360,15 @@ export function shapeTable(schema: AnySchema): string {
 export function sections(): Record<string, string> {
   const gatewayVars = new Set(Object.keys(gatewayConfigSchema.shape));
   const shared = new Set(Object.keys(webConfigSchema.shape).filter((n) => gatewayVars.has(n)));
+  // A shared name whose default differs per app (PORT, OTEL_SERVICE_NAME, …) is left commented
+  // out in the web block too: exporting the file must not give the gateway the web's value.
+  const defaults = (schema: z.ZodObject) =>
+    new Map(describeVariables(schema).map((v) => [v.name, v.default]));
+  const webDefaults = defaults(webConfigSchema);
+  const gatewayDefaults = defaults(gatewayConfigSchema);
+  const perApp = new Set(
+    [...shared].filter((n) => String(webDefaults.get(n)) !== String(gatewayDefaults.get(n))),
+  );
   return {
     'web-config': configTable(webConfigSchema),
     'gateway-config': configTable(gatewayConfigSchema),
@@ -366,7 +379,7 @@ export function sections(): Record<string, string> {
     'upstreams-response': shapeTable(upstreamsResponseSchema),
     'hit-event': shapeTable(hitEventSchema),
     'hit-script': `\`\`\`lua\n${HIT_SCRIPT.trim()}\n\`\`\``,
-    'web-env': envBlock(webConfigSchema),
+    'web-env': envBlock(webConfigSchema, { perApp }),
     'gateway-env': envBlock(gatewayConfigSchema, { skip: shared }),
   };
 }

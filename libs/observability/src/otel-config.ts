@@ -27,6 +27,8 @@ const list = (values: readonly string[]) =>
         text
           .split(',')
           .map((v) => v.trim())
+          // Empty items are ignored, as the SDK's list parser does (`a,b,`).
+          .filter((v) => v !== '')
           .every((v) => values.includes(v)),
       `must be a comma-separated list of ${values.join(', ')}`,
     )
@@ -166,13 +168,28 @@ export const otelSchema = (defaultServiceName: string) =>
       description: 'Most links kept per span.',
       defaultText: '`128` (the SDK)',
     }),
-    OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional().meta({
-      description: '`true`: no tracing at all: no SDK, no context, no trace ids, no spans.',
-    }),
+    // A boolean as the specification reads them: `true`/`false` in any case, empty is false.
+    // Anything else is refused here (the spec only asks for a warning): a typo must not
+    // silently leave tracing on.
+    OTEL_SDK_DISABLED: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((v) => ['true', 'false', ''].includes(v), 'must be true or false')
+      .optional()
+      .meta({
+        description:
+          '`true` (any case): no tracing at all: no SDK, no context, no trace ids, no spans.',
+      }),
+    // Case-insensitive, as NodeSDK reads it (`DEBUG` and `debug` alike).
     OTEL_LOG_LEVEL: z
-      .enum(['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'], {
-        error: 'must be none, error, warn, info, debug, verbose or all',
-      })
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine(
+        (v) => ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'].includes(v),
+        'must be none, error, warn, info, debug, verbose or all',
+      )
       .optional()
       .meta({
         description:
@@ -188,5 +205,5 @@ export type OtelConfig = z.output<ReturnType<typeof otelSchema>>;
  * one place that reads it, for the SDK start-up and for the apps' own span code alike.
  */
 export function tracingDisabled(env: { OTEL_SDK_DISABLED?: string }): boolean {
-  return env.OTEL_SDK_DISABLED === 'true';
+  return env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
 }

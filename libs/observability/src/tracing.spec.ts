@@ -24,6 +24,22 @@ describe('tracingMode', () => {
 });
 
 describe('the OTEL_* schema', () => {
+  it('reads booleans and the log level in any case, as the specification and NodeSDK do', () => {
+    expect(tracingMode(config({ OTEL_SDK_DISABLED: 'TRUE' }))).toBe('disabled');
+    expect(tracingMode(config({ OTEL_SDK_DISABLED: 'False' }))).toBe('propagate');
+    expect(config({ OTEL_LOG_LEVEL: 'DEBUG' }).OTEL_LOG_LEVEL).toBe('debug');
+  });
+
+  it('ignores empty list items and refuses what is neither true nor false', () => {
+    expect(config({ OTEL_PROPAGATORS: 'tracecontext,baggage,' }).OTEL_PROPAGATORS).toBe(
+      'tracecontext,baggage,',
+    );
+    expect(() => config({ OTEL_SDK_DISABLED: '1' })).toThrow('must be true or false');
+    expect(() => config({ OTEL_LOG_LEVEL: 'loud' })).toThrow(
+      'must be none, error, warn, info, debug, verbose or all',
+    );
+  });
+
   it('takes every OTLP protocol and propagator the SDK knows', () => {
     expect(
       config({
