@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type Socket, connect } from 'node:net';
+import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { waitFor } from '@app/testing';
 import type { GatewayApp } from '../src/gateway.app';
 import { TestUpstream, startTestGateway } from './helpers';
@@ -159,5 +159,48 @@ describe('client faults are the client’s', () => {
     expect(up.traffic.map((r) => [r.method, r.body, r.headers.upgrade])).toEqual([
       ['POST', 'hello', undefined],
     ]);
+  });
+});
+
+/**
+ * A streamed body that no attempt consumed (its upstream refused the connection) keeps no
+ * deadline alive that could later destroy it with nobody listening: the gateway stays up.
+ */
+describe('a streamed body left behind by a failed attempt', () => {
+  let gateway: GatewayApp;
+
+  beforeAll(async () => {
+    // A port nothing listens on: connecting is refused at once.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    gateway = await startTestGateway({
+      UPSTREAMS: `http://127.0.0.1:${port}`,
+      HEALTH_CHECK_INTERVAL_MS: '0',
+      CLIENT_BODY_BUFFER_BYTES: '16',
+      UPSTREAM_BODY_TIMEOUT_MS: '200',
+      CLIENT_BODY_TIMEOUT_MS: '200',
+    });
+  });
+
+  afterAll(() => gateway.shutdown());
+
+  it('is answered (502, then 503 once ejected) and released: the gateway still serves after its deadlines', async () => {
+    const answers: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { socket, answer } = await open(gateway.url);
+      const body = 'x'.repeat(1024);
+      socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body.slice(0, 512));
+      const text = await answer;
+      answers.push(`${text.slice(9, 12)} ${/"error":"(\w+)"/.exec(text)?.[1]}`);
+    }
+    // Refused: the attempt failed before the body was read; then no upstream is left to pick.
+    expect(answers).toEqual(['502 UPSTREAM_UNAVAILABLE', '503 NO_HEALTHY_UPSTREAM']);
+    // Past both body deadlines: an unhandled 'error' from a body left behind would surface now.
+    await pause(500);
+    const live = await fetch(`${gateway.adminUrl}/health/live`);
+    expect(live.status).toBe(200);
   });
 });

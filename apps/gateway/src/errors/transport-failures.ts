@@ -58,7 +58,7 @@ export const TRANSPORT_FAILURES: readonly TransportFailure[] = [
       'ETIMEDOUT',
     ],
     error: 'UPSTREAM_TIMEOUT',
-    why: 'no connection, no answer, or no reading of the request body in time, after the request was sent',
+    why: "no connection, no response headers, or a response body that went silent, in time (an unread streamed request body is request-body.ts's own UPSTREAM_TIMEOUT)",
   },
   {
     name: 'upstream_invalid_response',

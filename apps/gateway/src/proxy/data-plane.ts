@@ -62,7 +62,8 @@ export class DataPlane {
       });
     });
     // Upgrades run the same pipeline as plain requests; only the tail is a tunnel. CONNECT too
-    // (Node hands it over like an upgrade): the pipeline refuses it (refusals.ts).
+    // (Node hands it over like an upgrade): the pipeline refuses it — its authority-form target
+    // at step 2 (400 INVALID_TARGET), any other target by the CONNECT rule (refusals.ts: 405).
     this.server.on('upgrade', proxy.handleUpgrade);
     this.server.on('connect', proxy.handleUpgrade);
     this.server.on('clientError', (err: Error, socket: Duplex) =>

@@ -56,7 +56,11 @@ export class HttpExchange implements Exchange {
   }
 
   async readBody(limits: BodyLimits): Promise<void> {
-    this.body = await readRequestBody(this.req, limits);
+    const body = await readRequestBody(this.req, limits);
+    this.body = body;
+    // A streamed body lives as long as its response: its deadlines and listeners go with it
+    // (no upstream picked, a refused connection, a failed attempt: nothing else ends them).
+    if (body instanceof StreamedBody) this.res.once('close', () => body.destroy());
   }
 
   async forward(attempt: AttemptRequest, hooks: AttemptHooks): Promise<void> {

@@ -301,7 +301,7 @@ export class ProxyHandler {
     return 'panic';
   }
 
-  /** Step 5: one try on one upstream, inside its own client span; the upstream is told. */
+  /** Step 7: one try on one upstream, inside its own client span; the upstream is told. */
   private async attempt(
     exchange: Exchange,
     upstream: Upstream,
@@ -339,7 +339,10 @@ export class ProxyHandler {
         },
         {
           answered: (status, servedBy) => {
-            this.report(upstream, { answered: true, ms: performance.now() - sent, servedBy });
+            // A streamed body's upload is in that time, and it is the client's: no sample, or a
+            // slow uploader could make an upstream a latency outlier.
+            const ms = exchange.streamedBody ? undefined : performance.now() - sent;
+            this.report(upstream, { answered: true, ms, servedBy });
             span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
           },
         },
@@ -352,8 +355,10 @@ export class ProxyHandler {
       end();
       const error = fromTransportError(err);
       // Only the upstream's faults are its outcome (transport-failures.ts); a client that left
-      // meanwhile says nothing about it either way.
-      if (error.upstreamFault && !exchange.clientGone)
+      // meanwhile says nothing about it either way; and an attempt whose answer had begun was
+      // reported as answered already (once per attempt; nginx's proxy_next_upstream likewise
+      // counts only failures before the response header).
+      if (error.upstreamFault && !exchange.clientGone && !exchange.responded)
         this.report(upstream, { answered: false, error: error.code });
       span.setAttribute(ATTR_ERROR_TYPE, error.code);
       endSpan(span, err);
@@ -408,7 +413,7 @@ export class ProxyHandler {
   }
 
   /**
-   * Step 8, once per request whatever its outcome: the request metric now (an upgrade: its
+   * Step 10, once per request whatever its outcome: the request metric now (an upgrade: its
    * handshake, status 101 when the tunnel opened), the access-log line when the exchange is
    * over (an upgrade: when the tunnel closes, with its duration and bytes).
    */

@@ -87,6 +87,7 @@ export function relay(
     if (request.body instanceof Readable) request.body.once('end', startDeadline);
     else startDeadline();
     let trailersAnnounced = false;
+    let wroteBody = false;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
         if (settled) {
@@ -120,10 +121,12 @@ export function relay(
         hooks.decorate(headers);
         res.writeHead(status, headers);
         // A stream with nothing to send yet (SSE, long poll) gets its headers now; a body that
-        // arrived with the headers (the usual case) leaves with them, in one write.
-        if (!sized) setImmediate(() => res.headersSent || res.destroyed || res.flushHeaders());
+        // arrived with the headers (the usual case) leaves with them, in one write. (writeHead
+        // only stores the headers: `headersSent` is true at once, so it cannot tell.)
+        if (!sized) setImmediate(() => wroteBody || res.destroyed || res.flushHeaders());
       },
       onResponseData(controller, chunk) {
+        wroteBody = true;
         if (res.write(chunk)) return;
         controller.pause();
         res.once('drain', onDrain);
@@ -155,16 +158,21 @@ export function relay(
   });
 }
 
-/** Relay a 103 (its Link fields); one Node will not write (an invalid Link) is dropped. */
+/**
+ * Relay a 103's Link fields (RFC 8297: what Early Hints are for); its other fields, hop-by-hop
+ * ones included, stay behind. A hint Node will not write (an invalid Link) is dropped.
+ */
 function earlyHints(res: ServerResponse, raw: Buffer[]): void {
   const hints: Record<string, string | string[]> = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toString('latin1').toLowerCase();
+    if (name !== 'link') continue;
     const value = raw[i + 1].toString('latin1');
     const prior = hints[name];
     hints[name] =
       prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
   }
+  if (hints.link === undefined) return;
   try {
     res.writeEarlyHints(hints);
   } catch {

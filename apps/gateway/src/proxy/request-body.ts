@@ -87,6 +87,10 @@ export class StreamedBody extends Readable {
     private readonly limits: BodyLimits,
   ) {
     super();
+    // Its errors are the attempt's (undici listens while it sends the body, and the proxy answers
+    // from them); a body no attempt took, or took and let go, must not crash the process when a
+    // deadline destroys it later.
+    this.on('error', () => {});
     this.seen = seen;
     for (const chunk of prefix) this.push(chunk);
     // Until the upstream asks, the bytes read so far wait for it.

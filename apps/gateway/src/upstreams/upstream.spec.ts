@@ -172,4 +172,11 @@ describe('Upstream.report (one outcome per attempt)', () => {
     expect(events).toEqual(['failed UPSTREAM_TIMEOUT', 'ejected passive']);
     expect([upstream.failures, upstream.isAvailable(10)]).toEqual([1, false]);
   });
+
+  it('an answer without a latency sample (a streamed upload: its time is the client’s) leaves the average alone', () => {
+    const { upstream } = makeUpstream(1, 1000);
+    upstream.report({ answered: true, ms: 10, servedBy: 'web1' }, 0);
+    upstream.report({ answered: true, ms: undefined, servedBy: 'web1' }, 0);
+    expect(upstream.latency).toEqual({ ms: 10, samples: 1 });
+  });
 });

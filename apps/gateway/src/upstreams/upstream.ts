@@ -31,7 +31,13 @@ export const ignoreUpstreamEvents: UpstreamEvents = {
  * those: errors/transport-failures.ts).
  */
 export type AttemptOutcome =
-  { answered: true; ms: number; servedBy: string | undefined } | { answered: false; error: string };
+  | {
+      answered: true;
+      /** undefined: no latency sample (a streamed upload's time is the client's, not its). */
+      ms: number | undefined;
+      servedBy: string | undefined;
+    }
+  | { answered: false; error: string };
 
 /** Weight of the newest answer in the latency moving average (about the last 10 count). */
 const LATENCY_ALPHA = 0.2;
@@ -162,11 +168,13 @@ export class Upstream {
    */
   report(outcome: AttemptOutcome, now: number): void {
     if (outcome.answered) {
-      this.latencyMs =
-        this.latencySamples === 0
-          ? outcome.ms
-          : this.latencyMs + LATENCY_ALPHA * (outcome.ms - this.latencyMs);
-      this.latencySamples++;
+      if (outcome.ms !== undefined) {
+        this.latencyMs =
+          this.latencySamples === 0
+            ? outcome.ms
+            : this.latencyMs + LATENCY_ALPHA * (outcome.ms - this.latencyMs);
+        this.latencySamples++;
+      }
       this.answered(outcome.servedBy);
     } else {
       this.events.attemptFailed(this, outcome.error);
